@@ -1,0 +1,148 @@
+"""`quiz-app`: the Flask CLI with this app preset, plus the commands an operator needs.
+
+Each command is a thin call into a service and commits once.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+from flask.cli import FlaskGroup, with_appcontext
+
+from quiz_app.extensions import db
+
+
+def _upgrade() -> None:
+    from flask_migrate import upgrade
+
+    upgrade()
+
+
+@click.command("init")
+@click.option("--org", "org_name", help="最上级单位名称，数据库中还没有部门时创建，如“××局”")
+@click.option("--org-code", default="ROOT", show_default=True, help="最上级单位的编码")
+@with_appcontext
+def init_command(org_name: str | None, org_code: str) -> None:
+    """Create or upgrade the database schema (safe to run again)."""
+    from quiz_app.models import Branch
+    from quiz_app.services.branches import create_branch
+
+    _upgrade()
+    has_branch = db.session.scalar(sa.select(sa.func.count()).select_from(Branch))
+    if org_name and not has_branch:
+        create_branch(org_name, org_code, None)
+        db.session.commit()
+        click.echo(f"已创建最上级单位：{org_name}（{org_code}）")
+    click.echo("数据库已是最新结构。")
+    if not has_branch and not org_name:
+        click.echo("下一步：quiz-app init --org “××局”，再 quiz-app create-admin 登录名 --name 姓名")
+
+
+@click.command("create-admin")
+@click.argument("username")
+@click.option("--name", "real_name", required=True, help="姓名")
+@click.option("--branch", "branch_code", help="所属部门编码（默认最上级单位）")
+@with_appcontext
+def create_admin_command(username: str, real_name: str, branch_code: str | None) -> None:
+    """Create an administrator (or make an existing person one) and print an initial password."""
+    from quiz_app.models import Branch, Role, User
+    from quiz_app.services.accounts import generate_password, set_password, set_roles
+
+    if branch_code:
+        branch = db.session.scalar(sa.select(Branch).where(Branch.code == branch_code))
+    else:
+        branch = db.session.scalar(
+            sa.select(Branch).where(Branch.parent_id.is_(None)).order_by(Branch.id)
+        )
+    if branch is None:
+        raise click.ClickException("找不到部门：请先运行 quiz-app init --org “××局”")
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    password = generate_password()
+    if user is None:
+        user = User(username=username, real_name=real_name, branch=branch)
+        db.session.add(user)
+    set_password(user, password, must_change=True)
+    set_roles(user, {*user.roles, Role.ADMIN}, None)
+    db.session.commit()
+    click.echo(f"管理员 {username} 的初始密码：{password}（首次登录须修改）")
+
+
+@click.command("import-users")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="只检查，不写入")
+@click.option(
+    "--credentials",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="新账号初始密码表的保存位置（默认当前目录下带时间的文件名）",
+)
+@with_appcontext
+def import_users_command(path: Path, dry_run: bool, credentials: Path | None) -> None:
+    """Import a roster (.xlsx or .csv); any error imports nothing and exits 1."""
+    from quiz_app.services import roster
+
+    report = roster.parse_roster(path.name, path.read_bytes())
+    if not report.ok:
+        click.echo(f"发现 {len(report.errors)} 处错误，未导入任何数据：", err=True)
+        for error in report.errors:
+            click.echo(f"  {error}", err=True)
+        sys.exit(1)
+    if dry_run:
+        click.echo(f"检查通过：共 {len(report.rows)} 人，没有发现错误（未写入）。")
+        return
+    roster.apply_roster(report)
+    db.session.commit()
+    click.echo(f"导入完成：新增 {report.created} 人，更新 {report.updated} 人。")
+    if report.credentials:
+        out = credentials or Path(f"初始密码-{datetime.now():%Y%m%d-%H%M%S}.xlsx")
+        out.write_bytes(roster.credentials_xlsx(report.credentials))
+        out.chmod(0o600)
+        click.echo(f"{len(report.credentials)} 个初始密码已写入 {out}（请妥善分发后删除）")
+
+
+@click.command("demo")
+@click.option("--port", default=5000, show_default=True, help="端口")
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址")
+@click.option("--no-serve", is_flag=True, help="只准备演示数据，不启动服务")
+@with_appcontext
+def demo_command(port: int, host: str, no_serve: bool) -> None:
+    """Migrate, load the demo organisation and sign-ins, then serve the app."""
+    from flask import current_app
+
+    from quiz_app.services import demo
+
+    _upgrade()
+    figures = demo.seed_all()
+    db.session.commit()
+    click.echo(
+        f"演示数据就绪：{figures['branches']} 个部门，{figures['people']} 人"
+        f"（本次新增 {figures['people_created']} 人）。"
+    )
+    click.echo(f"演示账号（密码均为 {demo.DEMO_PASSWORD}）：")
+    for acc in demo.DEMO_ACCOUNTS:
+        click.echo(f"  {acc.username:<16} {acc.note}")
+    if no_serve:
+        return
+    click.echo(f"打开 http://{host}:{port}/ （Ctrl+C 停止）")
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+def register_commands(app: Flask) -> None:
+    for command in (init_command, create_admin_command, import_users_command, demo_command):
+        app.cli.add_command(command)
+
+
+def _create_app() -> Flask:
+    from quiz_app import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def main() -> None:
+    """学习竞答平台 quiz-app：init 建库 · demo 演示 · import-users 导入花名册 · db 迁移 …"""

@@ -1,0 +1,65 @@
+"""Configuration read from the environment (QUIZ_*), with safe development defaults."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(RuntimeError):
+    """The environment cannot run the app as configured (message says what to set)."""
+
+
+def _secret_key(instance_path: Path, production: bool) -> str:
+    """QUIZ_SECRET_KEY, or in development one generated once and kept in the instance folder."""
+    key = os.environ.get("QUIZ_SECRET_KEY")
+    if key:
+        return key
+    if production:
+        raise ConfigError("生产环境必须设置 QUIZ_SECRET_KEY（一段足够长的随机字符串）")
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    try:
+        return int(value) if value else default
+    except ValueError as exc:
+        raise ConfigError(f"环境变量 {name} 应为整数，当前为“{value}”") from exc
+
+
+def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Build the Flask config dict from the environment, then apply ``overrides`` (tests)."""
+    overrides = overrides or {}
+    production = os.environ.get("QUIZ_ENV", "development") == "production"
+    default_db = f"sqlite:///{instance_path / 'quiz.db'}"
+    config: dict[str, Any] = {
+        "QUIZ_ENV": "production" if production else "development",
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("QUIZ_DATABASE_URL", default_db),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_SECURE": production,
+        "MAX_CONTENT_LENGTH": _int("QUIZ_MAX_UPLOAD_MB", 10) * 1024 * 1024,
+        "WTF_CSRF_TIME_LIMIT": None,  # the session bounds it; a long quiz must not expire its form
+        # Sign-in throttling: failures allowed in the window per account and per address.
+        "QUIZ_LOGIN_MAX_FAILURES_USER": _int("QUIZ_LOGIN_MAX_FAILURES_USER", 5),
+        "QUIZ_LOGIN_MAX_FAILURES_ADDR": _int("QUIZ_LOGIN_MAX_FAILURES_ADDR", 30),
+        "QUIZ_LOGIN_WINDOW_MINUTES": _int("QUIZ_LOGIN_WINDOW_MINUTES", 15),
+        "QUIZ_PROXY_COUNT": _int("QUIZ_PROXY_COUNT", 0),
+        "QUIZ_ORG_NAME": os.environ.get("QUIZ_ORG_NAME", "学习竞答平台"),
+    }
+    if "SECRET_KEY" not in overrides:
+        config["SECRET_KEY"] = _secret_key(instance_path, production)
+    config.update(overrides)
+    return config

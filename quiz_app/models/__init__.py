@@ -1,0 +1,5 @@
+"""Typed tables only: no Flask imports beyond the shared ``db`` object."""
+
+from quiz_app.models.org import ROLE_LABELS, Branch, Group, LoginFailure, Role, RoleGrant, User
+
+__all__ = ["ROLE_LABELS", "Branch", "Group", "LoginFailure", "Role", "RoleGrant", "User"]

@@ -1,0 +1,138 @@
+"""Demo data: a believable bureau with about 80 people and the four fixed demo sign-ins.
+
+Idempotent: running it again finds everything by code or sign-in name and changes nothing twice.
+Demo data only — ``quiz-app init`` never calls this.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from quiz_app.extensions import db
+from quiz_app.models import Branch, Group, Role, User
+from quiz_app.services.accounts import generate_password, set_password, set_roles
+from quiz_app.services.branches import create_branch
+
+DEMO_PASSWORD = "Demo@2021"
+
+# (code, name, parent code, people in it)
+DEMO_TREE: list[tuple[str, str, str | None, int]] = [
+    ("SFJ", "示范局", None, 0),
+    ("JG", "局机关", "SFJ", 0),
+    ("BGS", "办公室", "JG", 10),
+    ("RSC", "人事教育处", "JG", 8),
+    ("ZCFGC", "政策法规处", "JG", 8),
+    ("YWGLC", "业务管理处", "JG", 12),
+    ("JGDW", "机关党委", "SFJ", 4),
+    ("XXZX", "信息中心", "SFJ", 12),
+    ("ZFZD", "执法支队", "SFJ", 6),
+    ("ZFZD1", "执法一大队", "ZFZD", 10),
+    ("ZFZD2", "执法二大队", "ZFZD", 10),
+]
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    real_name: str
+    branch_code: str
+    role: Role | None
+    scope_code: str | None  # for the leader
+    groups: tuple[str, ...]
+    note: str
+
+
+DEMO_ACCOUNTS = (
+    DemoAccount("demo-admin", "王管理", "BGS", Role.ADMIN, None, ("党员",), "管理员：部门、人员、花名册"),
+    DemoAccount(
+        "demo-organizer", "陈组织", "JGDW", Role.ORGANIZER, None, ("党员",), "组织者：题库、活动、竞答"
+    ),
+    DemoAccount(
+        "demo-leader", "刘领导", "JG", Role.LEADER, "JG", ("党员", "中层干部"), "领导：局机关的统计"
+    ),
+    DemoAccount("demo-employee", "张职工", "BGS", None, None, ("党员",), "员工：参加学习和竞答"),
+)
+
+_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程魏苏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方邹熊白孟秦邱侯江尹薛闫段雷黎史龙陶贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+_GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰红梅文斌宇浩凯鹏辉晨欣悦婷雪琳鑫志海波建国新春晓东子涵思雨博文一鸣佳怡"
+
+
+def _name(rng: random.Random) -> str:
+    given = rng.choice(_GIVEN) + (rng.choice(_GIVEN) if rng.random() < 0.7 else "")
+    return rng.choice(_SURNAMES) + given
+
+
+def seed_organisation() -> dict[str, Branch]:
+    """Create (or find) the demo tree; returns branches by code."""
+    found = {b.code: b for b in db.session.scalars(sa.select(Branch))}
+    for code, name, parent_code, _ in DEMO_TREE:
+        if code not in found:
+            parent = found[parent_code] if parent_code else None
+            found[code] = create_branch(name, code, parent)
+    return found
+
+
+def seed_people(branches: dict[str, Branch]) -> int:
+    """About 80 employees with stable sign-in names (D001 …); returns how many were created."""
+    rng = random.Random(2021)
+    groups = {g.name: g for g in db.session.scalars(sa.select(Group))}
+    for name in ("党员", "入党积极分子", "中层干部"):
+        if name not in groups:
+            groups[name] = Group(name=name)
+            db.session.add(groups[name])
+    existing = set(db.session.scalars(sa.select(User.username)))
+    created = 0
+    serial = 0
+    for code, _, _, count in DEMO_TREE:
+        for _ in range(count):
+            serial += 1
+            username = f"D{serial:03d}"
+            real_name = _name(rng)
+            roll = rng.random()
+            tags = ["党员"] if roll < 0.62 else (["入党积极分子"] if roll < 0.72 else [])
+            if rng.random() < 0.12:
+                tags.append("中层干部")
+            if username in existing:
+                continue
+            user = User(username=username, real_name=real_name, branch=branches[code])
+            set_password(user, generate_password(), must_change=True)
+            user.groups = [groups[t] for t in tags]
+            db.session.add(user)
+            created += 1
+    return created
+
+
+def seed_demo_accounts(branches: dict[str, Branch]) -> list[DemoAccount]:
+    """The four fixed sign-ins guides can name; their password is reset to the demo one."""
+    groups = {g.name: g for g in db.session.scalars(sa.select(Group))}
+    for acc in DEMO_ACCOUNTS:
+        user = db.session.scalar(sa.select(User).where(User.username == acc.username))
+        if user is None:
+            user = User(
+                username=acc.username, real_name=acc.real_name, branch=branches[acc.branch_code]
+            )
+            db.session.add(user)
+        user.active = True
+        set_password(user, DEMO_PASSWORD, must_change=False)
+        user.groups = [groups[g] for g in acc.groups if g in groups]
+        scope = branches[acc.scope_code].id if acc.scope_code else None
+        set_roles(user, {acc.role} if acc.role else set(), scope)
+    return list(DEMO_ACCOUNTS)
+
+
+def seed_all() -> dict[str, int]:
+    """Everything the demo needs; flushes, the caller commits."""
+    branches = seed_organisation()
+    db.session.flush()
+    people = seed_people(branches)
+    db.session.flush()
+    seed_demo_accounts(branches)
+    db.session.flush()
+    return {
+        "branches": len(branches),
+        "people_created": people,
+        "people": db.session.scalar(sa.select(sa.func.count()).select_from(User)) or 0,
+    }

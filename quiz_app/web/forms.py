@@ -1,0 +1,89 @@
+"""WTForms for the pages; labels and messages in Chinese."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
+
+
+class LoginForm(FlaskForm):
+    username = StringField("登录名", validators=[DataRequired("请输入登录名")])
+    password = PasswordField("密码", validators=[DataRequired("请输入密码")])
+    next = HiddenField()
+    submit = SubmitField("登录")
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField("当前密码", validators=[DataRequired("请输入当前密码")])
+    new = PasswordField("新密码", validators=[DataRequired("请输入新密码")])
+    confirm = PasswordField(
+        "再次输入新密码",
+        validators=[DataRequired("请再次输入新密码"), EqualTo("new", "两次输入的新密码不一致")],
+    )
+    next = HiddenField()
+    submit = SubmitField("修改密码")
+
+
+class BranchForm(FlaskForm):
+    name = StringField("部门名称", validators=[DataRequired("请输入部门名称"), Length(max=100)])
+    code = StringField(
+        "部门编码",
+        validators=[
+            DataRequired("请输入部门编码"),
+            Length(max=50),
+            Regexp(r"^[A-Za-z0-9_.-]+$", message="编码只能包含字母、数字、下划线、点和短横线"),
+        ],
+    )
+    parent_id = SelectField("上级部门", coerce=int)
+    submit = SubmitField("保存")
+
+
+class MoveBranchForm(FlaskForm):
+    parent_id = SelectField("移到", coerce=int)
+    submit = SubmitField("移动")
+
+
+class UserForm(FlaskForm):
+    username = StringField(
+        "登录名（工号或手机号）",
+        validators=[
+            DataRequired("请输入登录名"),
+            Length(max=50),
+            Regexp(r"^\S+$", message="登录名不能含空格"),
+        ],
+    )
+    real_name = StringField("姓名", validators=[DataRequired("请输入姓名"), Length(max=50)])
+    phone = StringField(
+        "手机号",
+        validators=[Optional(), Regexp(r"^1\d{10}$", message="请输入11位手机号")],
+    )
+    branch_id = SelectField("所属部门", coerce=int)
+    roles = SelectMultipleField(
+        "角色",
+        choices=[("organizer", "组织者"), ("leader", "领导"), ("admin", "管理员")],
+    )
+    leader_scope = SelectField("领导可查看的范围", coerce=int)
+    groups = StringField("分组（用顿号或逗号分隔，如：党员、中层干部）", validators=[Length(max=300)])
+    active = BooleanField("在用", default=True)
+    submit = SubmitField("保存")
+
+
+class UploadForm(FlaskForm):
+    file = FileField("选择文件", validators=[FileRequired("请选择要上传的文件")])
+    submit = SubmitField("上传并检查")
+
+
+class ConfirmForm(FlaskForm):
+    """A bare POST form: carries only the CSRF token for buttons that change something."""
+
+    submit = SubmitField("确定")
