@@ -40,7 +40,9 @@ def init_command(org_name: str | None, org_code: str) -> None:
         click.echo(f"已创建最上级单位：{org_name}（{org_code}）")
     click.echo("数据库已是最新结构。")
     if not has_branch and not org_name:
-        click.echo("下一步：quiz-app init --org “××局”，再 quiz-app create-admin 登录名 --name 姓名")
+        click.echo(
+            "下一步：quiz-app init --org “××局”，再 quiz-app create-admin 登录名 --name 姓名"
+        )
 
 
 @click.command("create-admin")

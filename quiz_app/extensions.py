@@ -49,6 +49,8 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
 def _render_item(type_: str, obj: object, _ctx: object) -> str | bool:
     """Migrations spell UTCDateTime as the plain column type, so they never import app code."""
     if type_ == "type" and isinstance(obj, UTCDateTime):

@@ -65,6 +65,9 @@ def _empty_tables() -> None:
         names = ", ".join(f'"{t.name}"' for t in tables)
         db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     else:
+        db.session.execute(
+            sa.text("PRAGMA defer_foreign_keys = ON")
+        )  # branch rows refer to each other
         for table in tables:
             db.session.execute(table.delete())
     db.session.commit()

@@ -22,7 +22,9 @@ def root_branch() -> Branch:
     return root or create_branch("测试局", "ROOT", None)
 
 
-def make_branch(name: str | None = None, code: str | None = None, parent: Branch | None = None) -> Branch:
+def make_branch(
+    name: str | None = None, code: str | None = None, parent: Branch | None = None
+) -> Branch:
     n = next(_seq)
     return create_branch(name or f"部门{n}", code or f"B{n}", parent or root_branch())
 

@@ -19,7 +19,9 @@ class Branch(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(100), comment="显示名称，如“办公室”")
-    code: Mapped[str] = mapped_column(sa.String(50), unique=True, comment="单位编码，花名册可用它指代部门")
+    code: Mapped[str] = mapped_column(
+        sa.String(50), unique=True, comment="单位编码，花名册可用它指代部门"
+    )
     parent_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("branch.id", ondelete="RESTRICT"), index=True
     )
@@ -81,7 +83,9 @@ class User(db.Model):
     __tablename__ = "account"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(sa.String(50), unique=True, comment="登录名：工号或手机号")
+    username: Mapped[str] = mapped_column(
+        sa.String(50), unique=True, comment="登录名：工号或手机号"
+    )
     real_name: Mapped[str] = mapped_column(sa.String(50))
     phone: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
     branch_id: Mapped[int] = mapped_column(sa.ForeignKey("branch.id"), index=True)

@@ -59,5 +59,3 @@ def home_links(user: User) -> list[tuple[str, str]]:
     if is_admin(user):
         links.append(("admin.users", "人员与部门管理"))
     return links
-
-

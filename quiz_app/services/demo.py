@@ -46,9 +46,17 @@ class DemoAccount:
 
 
 DEMO_ACCOUNTS = (
-    DemoAccount("demo-admin", "王管理", "BGS", Role.ADMIN, None, ("党员",), "管理员：部门、人员、花名册"),
     DemoAccount(
-        "demo-organizer", "陈组织", "JGDW", Role.ORGANIZER, None, ("党员",), "组织者：题库、活动、竞答"
+        "demo-admin", "王管理", "BGS", Role.ADMIN, None, ("党员",), "管理员：部门、人员、花名册"
+    ),
+    DemoAccount(
+        "demo-organizer",
+        "陈组织",
+        "JGDW",
+        Role.ORGANIZER,
+        None,
+        ("党员",),
+        "组织者：题库、活动、竞答",
     ),
     DemoAccount(
         "demo-leader", "刘领导", "JG", Role.LEADER, "JG", ("党员", "中层干部"), "领导：局机关的统计"

@@ -92,7 +92,9 @@ def _map_header(header: list[str]) -> tuple[dict[str, int], list[str]]:
         missing.append("工号/登录名（或手机号）")
     if missing:
         problems.append(
-            "缺少必需的列：" + "、".join(missing) + "。第一行应为列名：姓名、工号/登录名、手机号、所属部门"
+            "缺少必需的列："
+            + "、".join(missing)
+            + "。第一行应为列名：姓名、工号/登录名、手机号、所属部门"
         )
     return index, problems
 

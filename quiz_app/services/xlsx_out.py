@@ -19,7 +19,9 @@ def safe_cell(value: object) -> object:
     return value
 
 
-def workbook_bytes(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[object]]]]) -> bytes:
+def workbook_bytes(
+    sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[object]]]],
+) -> bytes:
     """An .xlsx with one sheet per (title, header, rows): bold header, sensible column widths."""
     wb = Workbook()
     wb.remove(wb.active)

@@ -103,7 +103,9 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(
         413,
         _error_page(
-            413, "文件太大", f"上传的文件超过 {app.config['MAX_CONTENT_LENGTH'] // 1048576} MB 上限。"
+            413,
+            "文件太大",
+            f"上传的文件超过 {app.config['MAX_CONTENT_LENGTH'] // 1048576} MB 上限。",
         ),
     )
     app.register_error_handler(500, _error_page(500, "服务器出错", "服务器暂时出错，请稍后再试。"))

@@ -21,6 +21,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from quiz_app.extensions import db
 from quiz_app.models import Branch, Group, Role, User
@@ -40,13 +41,27 @@ def _admins_only() -> None:
     return None
 
 
-def _branch_choices(include_none: str | None = None, active_only: bool = True) -> list[Any]:
-    choices: list[tuple[int, str]] = [(0, include_none)] if include_none else []
+def _branch_options(
+    include_none: str | None = None, active_only: bool = True, exclude_under: Branch | None = None
+) -> list[tuple[int, str]]:
+    """(id, indented name) in tree order; 0 stands for "none" when ``include_none`` labels it."""
+    options: list[tuple[int, str]] = [(0, include_none)] if include_none else []
     for b in branches.tree():
-        if active_only and not b.active:
+        if (active_only and not b.active) or (
+            exclude_under is not None and b.path.startswith(exclude_under.path)
+        ):
             continue
-        choices.append((b.id, "　" * b.depth + b.name))
-    return choices
+        options.append((b.id, "\u3000" * b.depth + b.name))
+    return options
+
+
+def _branch_choices(
+    include_none: str | None = None, exclude_under: Branch | None = None
+) -> list[SelectChoice]:
+    return [
+        SelectChoice(value, label)  # type: ignore[arg-type]
+        for value, label in _branch_options(include_none, exclude_under=exclude_under)
+    ]
 
 
 def _get_or_404(model: type[Any], ident: int) -> Any:
@@ -94,11 +109,7 @@ def branch_edit(branch_id: int) -> Any:
     form = BranchForm(obj=branch, parent_id=branch.parent_id or 0)
     form.parent_id.choices = _branch_choices("（无，作为最上级）")
     move = MoveBranchForm(parent_id=branch.parent_id or 0)
-    move.parent_id.choices = [
-        c
-        for c in _branch_choices("（无，作为最上级）")
-        if c[0] == 0 or not db.session.get(Branch, c[0]).path.startswith(branch.path)
-    ]
+    move.parent_id.choices = _branch_choices("（无，作为最上级）", exclude_under=branch)
     if request.method == "POST":
         action = request.form.get("action")
         try:
@@ -106,7 +117,9 @@ def branch_edit(branch_id: int) -> Any:
                 branches.rename_branch(branch, form.name.data or "", form.code.data or "")
                 msg = "已保存"
             elif action == "move" and move.validate_on_submit():
-                target = db.session.get(Branch, move.parent_id.data) if move.parent_id.data else None
+                target = (
+                    db.session.get(Branch, move.parent_id.data) if move.parent_id.data else None
+                )
                 branches.move_branch(branch, target)
                 msg = f"已移到“{target.name if target else '最上级'}”之下"
             elif action == "retire" and ConfirmForm().validate_on_submit():
@@ -155,7 +168,7 @@ def users() -> Any:
         pagination=pagination,
         q=q,
         branch_id=branch_id,
-        branch_choices=_branch_choices("全部部门", active_only=False),
+        branch_choices=_branch_options("全部部门", active_only=False),
         full_name=branches.full_name,
     )
 
@@ -176,8 +189,11 @@ def _user_form(user: User | None) -> UserForm:
     return form
 
 
-def _save_user(form: UserForm, user: User | None) -> User | None:
-    """Apply the form; returns None (with field errors set) when the data clashes."""
+def _save_user(form: UserForm, user: User | None, new_password: str = "") -> User | None:
+    """Apply the form; returns None (with field errors set) when the data clashes.
+
+    A new person gets ``new_password`` as an initial password they must change.
+    """
     username = (form.username.data or "").strip()
     phone = (form.phone.data or "").strip() or None
     clash = db.session.scalar(
@@ -204,11 +220,14 @@ def _save_user(form: UserForm, user: User | None) -> User | None:
         return None
     if user is None:
         user = User(username=username, real_name="", branch=branch)
+        set_password(user, new_password, must_change=True)
         db.session.add(user)
     user.username, user.real_name, user.phone = username, (form.real_name.data or "").strip(), phone
     user.branch, user.active = branch, bool(form.active.data)
     names = [g for g in re.split(r"[;；,，、/\s]+", form.groups.data or "") if g]
-    existing = {g.name: g for g in db.session.scalars(sa.select(Group).where(Group.name.in_(names)))}
+    existing = {
+        g.name: g for g in db.session.scalars(sa.select(Group).where(Group.name.in_(names)))
+    }
     user.groups = [existing.get(n) or Group(name=n) for n in dict.fromkeys(names)]
     set_roles(user, roles, form.leader_scope.data or None)
     return user
@@ -221,9 +240,8 @@ def _show_password(user: User, password: str, title: str) -> Any:
 @bp.route("/users/new", methods=["GET", "POST"])
 def user_new() -> Any:
     form = _user_form(None)
-    if form.validate_on_submit() and (user := _save_user(form, None)) is not None:
-        password = generate_password()
-        set_password(user, password, must_change=True)
+    password = generate_password()
+    if form.validate_on_submit() and (user := _save_user(form, None, password)) is not None:
         db.session.commit()
         return _show_password(user, password, "账号已创建")
     return render_template("admin/user_form.html", form=form, user=None)

@@ -8,6 +8,7 @@ from wtforms import (
     BooleanField,
     HiddenField,
     PasswordField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -70,10 +71,16 @@ class UserForm(FlaskForm):
     branch_id = SelectField("所属部门", coerce=int)
     roles = SelectMultipleField(
         "角色",
-        choices=[("organizer", "组织者"), ("leader", "领导"), ("admin", "管理员")],
+        choices=[
+            SelectChoice("organizer", "组织者"),
+            SelectChoice("leader", "领导"),
+            SelectChoice("admin", "管理员"),
+        ],
     )
     leader_scope = SelectField("领导可查看的范围", coerce=int)
-    groups = StringField("分组（用顿号或逗号分隔，如：党员、中层干部）", validators=[Length(max=300)])
+    groups = StringField(
+        "分组（用顿号或逗号分隔，如：党员、中层干部）", validators=[Length(max=300)]
+    )
     active = BooleanField("在用", default=True)
     submit = SubmitField("保存")
 

@@ -1,0 +1,49 @@
+"""Configuration from the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from quiz_app.config import ConfigError, load_config
+
+
+def test_development_secret_key_is_generated_once_and_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("QUIZ_SECRET_KEY", raising=False)
+    monkeypatch.delenv("QUIZ_ENV", raising=False)
+    first = load_config(tmp_path)["SECRET_KEY"]
+    second = load_config(tmp_path)["SECRET_KEY"]
+    assert first == second and len(first) >= 32
+    assert (tmp_path / "secret_key").read_text().strip() == first
+
+
+def test_production_requires_a_secret_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QUIZ_ENV", "production")
+    monkeypatch.delenv("QUIZ_SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError, match="QUIZ_SECRET_KEY"):
+        load_config(tmp_path)
+    monkeypatch.setenv("QUIZ_SECRET_KEY", "x" * 40)
+    config = load_config(tmp_path)
+    assert config["SECRET_KEY"] == "x" * 40
+    assert config["SESSION_COOKIE_SECURE"] is True
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_database_defaults_to_sqlite_in_the_instance_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("QUIZ_DATABASE_URL", raising=False)
+    assert load_config(tmp_path)["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'quiz.db'}"
+    monkeypatch.setenv("QUIZ_DATABASE_URL", "postgresql+psycopg://u@db/quiz")
+    assert load_config(tmp_path)["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db/quiz"
+
+
+def test_bad_number_in_environment_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QUIZ_MAX_UPLOAD_MB", "ten")
+    with pytest.raises(ConfigError, match="QUIZ_MAX_UPLOAD_MB"):
+        load_config(tmp_path)
