@@ -130,8 +130,11 @@ def demo_command(port: int, host: str, no_serve: bool) -> None:
     if no_serve:
         return
     click.echo(f"打开 http://{host}:{port}/ （Ctrl+C 停止）")
+    from werkzeug.serving import run_simple
+
+    # Not app.run(): Flask ignores it inside a CLI command.
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    app.run(host=host, port=port, debug=False, use_reloader=False)
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
 
 
 def register_commands(app: Flask) -> None:

@@ -34,6 +34,12 @@ def set_password(user: User, password: str, *, must_change: bool) -> None:
     user.must_change_password = must_change
 
 
+def set_unusable_password(user: User) -> None:
+    """An account nobody can sign in to until an admin resets its password (demo people)."""
+    user.password_hash = "!"  # never a valid werkzeug hash, so every check fails
+    user.must_change_password = True
+
+
 def password_problem(password: str, user: User | None = None) -> str | None:
     """Why a new password is not acceptable, in Chinese, or None when it is."""
     if len(password) < MIN_PASSWORD_LENGTH:

@@ -15,6 +15,7 @@ from wtforms import (
     SubmitField,
 )
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
 
 
 class LoginForm(FlaskForm):
@@ -70,7 +71,9 @@ class UserForm(FlaskForm):
     )
     branch_id = SelectField("所属部门", coerce=int)
     roles = SelectMultipleField(
-        "角色",
+        "角色（每个人都是普通员工，可再加以下角色）",
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
         choices=[
             SelectChoice("organizer", "组织者"),
             SelectChoice("leader", "领导"),

@@ -1,0 +1,277 @@
+"""Word-style question text (pasted, .txt or .docx paragraphs): numbered stems, lettered options,
+“答案：” lines and section headings such as “二、多项选择题（每题2分）”."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from .limits import DEFAULT_LIMITS, Limits
+from .types import ImportIssue, ParseResult
+from .validate import RawQuestion, build_result
+
+_CN_NUM = "一二三四五六七八九十"
+_HEADING = re.compile(
+    rf"^(?:第?[{_CN_NUM}]+\s*(?:部分)?\s*[、.．,，:：]|[(（][{_CN_NUM}]+[)）]|第[{_CN_NUM}]+部分)\s*(.+)$"
+)
+_BARE_HEADING = re.compile(
+    r"^(单选题|单项选择题|多选题|多项选择题|不定项选择题|判断题|是非题|填空题|选择题)"
+    r"\s*(?:[(（].*[)）])?\s*[:：]?$"
+)
+_QUESTION = re.compile(
+    r"^(?:第\s*([0-9０-９]+)\s*题\s*[.．、:：]?"
+    r"|([0-9０-９]+)\s*(?:[.．、]|[)）](?![0-9０-９]))(?![0-9０-９])"
+    r"|[(（]\s*([0-9０-９]+)\s*[)）])\s*(.*)$"
+)
+_MARKER = re.compile(
+    r"(?:[(（]\s*([A-HＡ-Ｈ])\s*[)）]"
+    r"|(?<![A-Za-z0-9Ａ-Ｚａ-ｚ])([A-HＡ-Ｈ])\s*[.．、:：)）])[ \t\u3000]*"
+)
+_LABELS = {
+    "answer": "正确答案|参考答案|标准答案|答案",
+    "explanation": "答案解析|试题解析|解析",
+    "difficulty": "难易程度|难度",
+    "categories": "分类|知识点|标签|类别",
+    "score": "分值|分数",
+    "type": "题型",
+}
+_LABEL_ALT = "|".join(f"(?P<{k}>{v})" for k, v in _LABELS.items())
+_META = re.compile(
+    rf"(?:[【\[]\s*(?:{_LABEL_ALT})\s*[】\]]\s*[:：]?"
+    rf"|(?:{_LABEL_ALT.replace('?P<', '?P<_')})\s*[:：])[ \t\u3000]*"
+)
+_INLINE_CHOICE = re.compile(
+    r"[(（][ \t\u3000]*([A-HＡ-Ｈ](?:[ \t\u3000,，、]*[A-HＡ-Ｈ])*)[ \t\u3000]*[)）]"
+)
+_INLINE_JUDGE = re.compile(
+    r"[(（][ \t\u3000]*(√|×|✓|✗|✔|✘|对|错|正确|错误)[ \t\u3000]*[)）](?=[ \t\u3000。.！!]*$)"
+)
+_SCORE_EACH = re.compile(
+    r"每(?:小)?题\s*([0-9]+(?:\.[0-9]+)?)\s*分|([0-9]+(?:\.[0-9]+)?)\s*分\s*/\s*题"
+)
+_HEADING_TYPES = (
+    ("不定项", "多选"),
+    ("多项选择", "多选"),
+    ("多选", "多选"),
+    ("单项选择", "单选"),
+    ("单选", "单选"),
+    ("判断", "判断"),
+    ("是非", "判断"),
+    ("填空", "填空"),
+    ("选择", ""),
+)
+
+
+def _num(text: str) -> int:
+    return int(unicodedata.normalize("NFKC", text))
+
+
+@dataclass
+class _Section:
+    type: str = ""
+    score: str = ""
+    unsupported: str = ""
+
+
+@dataclass
+class _Draft:
+    number: int
+    line: int
+    section: _Section
+    stem: list[str] = field(default_factory=list)
+    options: list[str] = field(default_factory=list)
+    meta: dict[str, str] = field(default_factory=dict)
+    issues: list[tuple[str | None, str]] = field(default_factory=list)
+    state: str = "stem"
+
+
+def _heading(line: str) -> _Section | None:
+    """A section heading (一、单选题（每题2分）) → its type and default score."""
+    m = _HEADING.match(line)
+    rest = m.group(1) if m else None
+    if rest is None and _BARE_HEADING.match(line):
+        rest = line
+    if rest is None or "题" not in rest:
+        return None
+    if len(rest) > 40:
+        return None
+    section = _Section()
+    for word, label in _HEADING_TYPES:
+        if word in rest:
+            section.type = label
+            break
+    else:
+        section.unsupported = re.split(r"[(（:：]", rest, maxsplit=1)[0].strip()
+    score = _SCORE_EACH.search(unicodedata.normalize("NFKC", rest))
+    if score:
+        section.score = score.group(1) or score.group(2)
+    return section
+
+
+def split_options(text: str, first: int = 0, at_start: bool = True) -> tuple[str, list[str]]:
+    """“A．党章 B．党纲 C．…” → ("", ["党章", "党纲", …]).
+
+    Only markers in alphabetical sequence count, so “维生素B．” inside an option is not a split.
+    With at_start False the chain may begin mid-line (options written after the stem) but must
+    then hold at least two options. Returns the text before the first marker and the options.
+    """
+    expected = first
+    cuts: list[tuple[int, int]] = []
+    for m in _MARKER.finditer(text):
+        letter = unicodedata.normalize("NFKC", m.group(1) or m.group(2))
+        if ord(letter) - ord("A") != expected:
+            continue
+        if not cuts and at_start and m.start() != 0:
+            return text, []
+        if not cuts and not at_start and m.start() > 0 and not text[m.start() - 1].isspace():
+            continue
+        cuts.append((m.start(), m.end()))
+        expected += 1
+    if not cuts or (not at_start and len(cuts) < 2):
+        return text, []
+    options = []
+    for i, (_start, end) in enumerate(cuts):
+        stop = cuts[i + 1][0] if i + 1 < len(cuts) else len(text)
+        options.append(text[end:stop].strip())
+    return text[: cuts[0][0]].strip(), options
+
+
+def _meta_items(line: str) -> list[tuple[str, str]] | None:
+    """Labelled values on a line (“答案：B　解析：…”); None unless it starts with a label."""
+    matches = list(_META.finditer(line))
+    if not matches or matches[0].start() != 0:
+        return None
+    items = []
+    for i, m in enumerate(matches):
+        kind = next(k.lstrip("_") for k, v in m.groupdict().items() if v)
+        stop = matches[i + 1].start() if i + 1 < len(matches) else len(line)
+        if kind == "explanation":
+            items.append((kind, line[m.end() :].strip()))
+            break
+        items.append((kind, line[m.end() : stop].strip()))
+    return items
+
+
+class _Reader:
+    def __init__(self) -> None:
+        self.section = _Section()
+        self.drafts: list[_Draft] = []
+        self.cur: _Draft | None = None
+        self.last_number = 0
+        self.warnings: list[ImportIssue] = []
+
+    def feed(self, lineno: int, line: str) -> None:
+        cur = self.cur
+        section = _heading(line)
+        if section is not None:
+            self.cur = None
+            self.section = section
+            self.last_number = 0
+            return
+        m = _QUESTION.match(line)
+        if m:
+            number = _num(m.group(1) or m.group(2) or m.group(3))
+            # “1. …” inside an explanation is a list item, unless it continues the numbering.
+            if not (cur and cur.state == "explanation" and number <= self.last_number):
+                self._start(lineno, number, m.group(4).strip())
+                return
+        if cur is None:
+            return
+        items = _meta_items(line)
+        if items is not None:
+            for kind, value in items:
+                if kind in cur.meta and kind != "explanation":
+                    cur.issues.append((None, f"“{_LABELS[kind].split('|')[-1]}”出现了两次"))
+                cur.meta[kind] = value
+                cur.state = "explanation" if kind == "explanation" else "answer"
+            return
+        if cur.state == "explanation":
+            cur.meta["explanation"] = f"{cur.meta['explanation']}\n{line}".strip()
+            return
+        _, options = split_options(line, len(cur.options))
+        if options:
+            cur.options.extend(options)
+            cur.state = "option"
+        elif _MARKER.match(line) and cur.state in ("stem", "option"):
+            cur.issues.append(("选项", f"选项“{line[:20]}”的字母顺序不对，应从A起按顺序排列"))
+        elif cur.state == "stem":
+            cur.stem.append(line)
+        elif cur.state == "option":
+            cur.options[-1] = f"{cur.options[-1]}{line}"
+        else:
+            self.warnings.append(
+                ImportIssue(
+                    f"第{len(self.drafts)}题",
+                    f"第{len(self.drafts)}题：无法识别的内容“{line[:30]}”，已忽略",
+                )
+            )
+
+    def _start(self, lineno: int, number: int, rest: str) -> None:
+        draft = _Draft(number=number, line=lineno, section=self.section)
+        before, options = split_options(rest, 0, at_start=False)
+        draft.stem.append(before if options else rest)
+        if options:
+            draft.options.extend(options)
+            draft.state = "option"
+        self.drafts.append(draft)
+        self.cur = draft
+        self.last_number = number
+
+
+def _to_raw(index: int, draft: _Draft) -> RawQuestion:
+    stem = "\n".join(s for s in draft.stem if s).strip()
+    meta = draft.meta
+    answer = meta.get("answer", "")
+    if not answer:
+        pattern = _INLINE_CHOICE if draft.options else _INLINE_JUDGE
+        found = list(pattern.finditer(stem))
+        if len(found) == 1:
+            answer = found[0].group(1)
+            stem = f"{stem[: found[0].start()]}（　）{stem[found[0].end() :]}"
+    qtype = meta.get("type", "") or draft.section.type
+    return RawQuestion(
+        where=f"第{index}题",
+        type=qtype,
+        stem=stem,
+        options=list(draft.options),
+        answer=answer,
+        explanation=meta.get("explanation", ""),
+        categories=meta.get("categories", ""),
+        difficulty=meta.get("difficulty", ""),
+        score=meta.get("score", "") or draft.section.score,
+        infer_type=not qtype,
+        issues=list(draft.issues),
+    )
+
+
+def parse_word_text(
+    text: str, limits: Limits = DEFAULT_LIMITS, result: ParseResult | None = None, fmt: str = "text"
+) -> ParseResult:
+    """Parse Word-style text; questions under headings of other types (简答题) are skipped."""
+    result = result if result is not None else ParseResult()
+    reader = _Reader()
+    for lineno, raw_line in enumerate(text.splitlines(), start=1):
+        line = raw_line.strip(" \t\u3000\ufeff\r")
+        if line:
+            reader.feed(lineno, line)
+    raws = []
+    for index, draft in enumerate(reader.drafts, start=1):
+        if draft.section.unsupported:
+            where = f"第{index}题"
+            result.skipped.append(
+                ImportIssue(
+                    where,
+                    f"{where}（{draft.section.unsupported}）：本平台无对应题型，已跳过",
+                )
+            )
+            continue
+        raws.append(_to_raw(index, draft))
+    result.warnings.extend(reader.warnings)
+    if not reader.drafts:
+        result.format = fmt
+        result.errors.append(
+            ImportIssue("文件", "没有找到题目：题目应以“1．”“1、”“（1）”等题号开头")
+        )
+        return result
+    return build_result(raws, fmt, limits, result)
