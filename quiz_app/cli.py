@@ -106,6 +106,91 @@ def import_users_command(path: Path, dry_run: bool, credentials: Path | None) ->
         click.echo(f"{len(report.credentials)} 个初始密码已写入 {out}（请妥善分发后删除）")
 
 
+def print_preview(preview: object) -> None:
+    """The same preview the upload page shows: counts, then every error, warning and skip."""
+    from quiz_app.services.banks import ImportPreview
+
+    assert isinstance(preview, ImportPreview)
+    counts = preview.counts
+    by_type = "，".join(f"{k} {v}" for k, v in counts["by_type"].items())  # type: ignore[union-attr]
+    click.echo(f"识别 {counts['total']} 题（{by_type}）")
+    if counts["by_category"]:
+        cats = "，".join(f"{k} {v}" for k, v in counts["by_category"].items())  # type: ignore[union-attr]
+        click.echo(f"按分类：{cats}")
+    if preview.duplicates:
+        click.echo(f"题库中已存在 {len(preview.duplicates)} 题")
+    for issue in preview.result.skipped:
+        click.echo(f"跳过：{issue.message}")
+    for issue in preview.result.warnings:
+        click.echo(f"提示：{issue.message}")
+    if preview.result.errors:
+        click.echo(f"发现 {len(preview.result.errors)} 处错误，未导入任何题目：", err=True)
+        for issue in preview.result.errors:
+            click.echo(f"  {issue.message}", err=True)
+
+
+@click.command("import-bank")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--bank", "bank_name", required=True, help="题库名称（不存在时新建）")
+@click.option("--dry-run", is_flag=True, help="只检查和预览，不写入")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["xlsx", "csv", "text", "docx", "gift", "aiken"]),
+    help="文件格式（默认按扩展名和内容识别）",
+)
+@click.option(
+    "--on-duplicate",
+    type=click.Choice(["skip", "update"]),
+    default="skip",
+    show_default=True,
+    help="题库中已有的题目：跳过，或更新为文件中的内容",
+)
+@with_appcontext
+def import_bank_command(
+    path: Path, bank_name: str, dry_run: bool, fmt: str | None, on_duplicate: str
+) -> None:
+    """Import questions into a bank; exits 1 and writes nothing when anything is wrong."""
+    from quiz_app.models import Bank
+    from quiz_app.services import banks
+    from quiz_app.services.importing import parse_upload
+
+    result = parse_upload(path.name, path.read_bytes(), fmt)
+    bank = db.session.scalar(sa.select(Bank).where(Bank.name == bank_name.strip()))
+    preview = banks.preview_import(bank, result)
+    print_preview(preview)
+    if not preview.ok:
+        if not result.errors:
+            click.echo("文件中没有可导入的题目", err=True)
+        sys.exit(1)
+    if dry_run:
+        click.echo("检查通过（未写入）。")
+        return
+    bank = bank or banks.get_or_create_bank(bank_name)
+    summary = banks.apply_import(bank, result, banks.OnDuplicate(on_duplicate), None)
+    db.session.commit()
+    click.echo(
+        f"已导入题库“{bank.name}”：新增 {summary.created}，更新 {summary.updated}，"
+        f"未变 {summary.unchanged}，跳过 {summary.skipped}。"
+    )
+
+
+@click.command("export-bank")
+@click.argument("name")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def export_bank_command(name: str, path: Path) -> None:
+    """Export a bank to .xlsx in the import template's format."""
+    from quiz_app.models import Bank
+    from quiz_app.services import banks
+
+    bank = db.session.scalar(sa.select(Bank).where(Bank.name == name.strip()))
+    if bank is None:
+        raise click.ClickException(f"找不到题库“{name}”")
+    path.write_bytes(banks.export_bank(bank))
+    click.echo(f"已导出到 {path}")
+
+
 @click.command("demo")
 @click.option("--port", default=5000, show_default=True, help="端口")
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听地址")
@@ -122,7 +207,7 @@ def demo_command(port: int, host: str, no_serve: bool) -> None:
     db.session.commit()
     click.echo(
         f"演示数据就绪：{figures['branches']} 个部门，{figures['people']} 人"
-        f"（本次新增 {figures['people_created']} 人）。"
+        f"（本次新增 {figures['people_created']} 人），示例题库本次新增 {figures['questions_created']} 题。"
     )
     click.echo(f"演示账号（密码均为 {demo.DEMO_PASSWORD}）：")
     for acc in demo.DEMO_ACCOUNTS:
@@ -138,7 +223,14 @@ def demo_command(port: int, host: str, no_serve: bool) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for command in (init_command, create_admin_command, import_users_command, demo_command):
+    for command in (
+        init_command,
+        create_admin_command,
+        import_users_command,
+        import_bank_command,
+        export_bank_command,
+        demo_command,
+    ):
         app.cli.add_command(command)
 
 

@@ -56,6 +56,8 @@ def scope_branch_ids(user: User) -> sa.Select[tuple[int]] | None:
 def home_links(user: User) -> list[tuple[str, str]]:
     """(endpoint, label) of the work areas a person's roles open, for the home page and menu."""
     links: list[tuple[str, str]] = []
+    if can_organize(user):
+        links.append(("banks.index", "题库管理"))
     if is_admin(user):
         links.append(("admin.users", "人员与部门管理"))
     return links

@@ -6,8 +6,10 @@ Demo data only — ``quiz-app init`` never calls this.
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import dataclass
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -131,6 +133,34 @@ def seed_demo_accounts(branches: dict[str, Branch]) -> list[DemoAccount]:
     return list(DEMO_ACCOUNTS)
 
 
+SAMPLE_BANKS = Path(__file__).resolve().parents[2] / "question_banks"
+
+
+def seed_banks(folder: Path = SAMPLE_BANKS) -> dict[str, int]:
+    """The sample banks listed in question_banks/banks.json, through the ordinary importer.
+
+    Questions already in a bank are skipped, so a second run adds nothing.
+    """
+    from quiz_app.services import banks
+    from quiz_app.services.importing import parse_upload
+
+    manifest = json.loads((folder / "banks.json").read_text(encoding="utf-8"))
+    organizer = db.session.scalar(sa.select(User).where(User.username == "demo-organizer"))
+    added: dict[str, int] = {}
+    for entry in manifest:
+        path = folder / entry["file"]
+        result = parse_upload(path.name, path.read_bytes())
+        if not result.ok:
+            problems = "; ".join(e.message for e in result.errors[:3])
+            raise ValueError(f"sample bank {path.name} does not import: {problems}")
+        bank = banks.get_or_create_bank(entry["name"], organizer, entry.get("description", ""))
+        if not bank.categories:
+            bank.categories = list(entry.get("categories", []))
+        summary = banks.apply_import(bank, result, banks.OnDuplicate.SKIP, organizer)
+        added[bank.name] = summary.created
+    return added
+
+
 def seed_all() -> dict[str, int]:
     """Everything the demo needs; flushes, the caller commits."""
     branches = seed_organisation()
@@ -139,7 +169,9 @@ def seed_all() -> dict[str, int]:
     db.session.flush()
     seed_demo_accounts(branches)
     db.session.flush()
+    questions = sum(seed_banks().values())
     return {
+        "questions_created": questions,
         "branches": len(branches),
         "people_created": people,
         "people": db.session.scalar(sa.select(sa.func.count()).select_from(User)) or 0,

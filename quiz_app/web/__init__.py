@@ -81,7 +81,7 @@ def _error_page(code: int, title: str, message: str) -> Callable[[Exception], An
 
 def init_app(app: Flask) -> None:
     """Register blueprints, sign-in, error pages, headers and template helpers."""
-    from quiz_app.web import admin, auth, home
+    from quiz_app.web import admin, auth, banks, home
 
     if app.config["QUIZ_PROXY_COUNT"]:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
@@ -95,6 +95,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(banks.bp)
 
     app.before_request(_force_password_change)
     app.after_request(_security_headers)

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import io
 import re
-import secrets
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -28,7 +25,7 @@ from quiz_app.models import Branch, Group, Role, User
 from quiz_app.services import access, branches, roster
 from quiz_app.services.accounts import generate_password, set_password, set_roles
 from quiz_app.services.xlsx_out import workbook_bytes
-from quiz_app.web import role_required
+from quiz_app.web import role_required, stash
 from quiz_app.web.forms import BranchForm, ConfirmForm, MoveBranchForm, UploadForm, UserForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -288,12 +285,6 @@ def user_deactivate(user_id: int) -> Any:
 # --- roster import -----------------------------------------------------------------------------
 
 
-def _credentials_dir() -> Path:
-    path = Path(current_app.instance_path) / "credentials"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 @bp.route("/users/import", methods=["GET", "POST"])
 def user_import() -> Any:
     form = UploadForm()
@@ -307,9 +298,8 @@ def user_import() -> Any:
             roster.apply_roster(report, acting_user_id=current_user.id)
             db.session.commit()
             if report.credentials:
-                token = secrets.token_urlsafe(16)
-                (_credentials_dir() / f"{token}.xlsx").write_bytes(
-                    roster.credentials_xlsx(report.credentials)
+                token = stash.put(
+                    "credentials", roster.credentials_xlsx(report.credentials), current_user.id
                 )
         else:
             db.session.rollback()
@@ -326,14 +316,11 @@ def user_import() -> Any:
 @bp.get("/users/import/credentials/<token>")
 def user_import_credentials(token: str) -> Any:
     """The initial-password sheet, handed out once: the file is deleted as it is sent."""
-    if not re.fullmatch(r"[A-Za-z0-9_-]{10,64}", token):
-        abort(404)
-    path = _credentials_dir() / f"{token}.xlsx"
-    if not path.exists():
+    found = stash.get("credentials", token, current_user.id, remove=True)
+    if found is None:
         flash("该初始密码表已下载过或已失效；如需新密码，请在人员页面重置", "error")
         return redirect(url_for("admin.user_import"))
-    data = path.read_bytes()
-    path.unlink()
+    data, _meta = found
     return send_file(
         io.BytesIO(data),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -8,11 +8,13 @@ from wtforms import (
     BooleanField,
     HiddenField,
     PasswordField,
+    RadioField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
     SubmitField,
+    TextAreaField,
 )
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -97,3 +99,84 @@ class ConfirmForm(FlaskForm):
     """A bare POST form: carries only the CSRF token for buttons that change something."""
 
     submit = SubmitField("确定")
+
+
+class BankForm(FlaskForm):
+    name = StringField("题库名称", validators=[DataRequired("请输入题库名称"), Length(max=100)])
+    description = TextAreaField("说明", validators=[Length(max=2000)])
+    submit = SubmitField("保存")
+
+
+class BankImportForm(FlaskForm):
+    file = FileField("上传文件（.xlsx、.csv、.txt、.docx）")
+    text = TextAreaField("或直接粘贴题目文字（Word 中复制即可）")
+    format = SelectField(
+        "格式",
+        choices=[
+            SelectChoice("", "自动识别"),
+            SelectChoice("xlsx", "Excel（.xlsx）"),
+            SelectChoice("csv", "CSV"),
+            SelectChoice("text", "Word 风格文字"),
+            SelectChoice("docx", "Word（.docx）"),
+            SelectChoice("gift", "Moodle GIFT"),
+            SelectChoice("aiken", "Moodle Aiken"),
+        ],
+    )
+    submit = SubmitField("检查并预览")
+
+
+class ImportConfirmForm(FlaskForm):
+    token = HiddenField()
+    on_duplicate = RadioField(
+        "题库中已有的题目（题干和题型相同）",
+        choices=[
+            SelectChoice("skip", "跳过，保留题库中的版本"),
+            SelectChoice("update", "用文件中的内容更新（记为新版本）"),
+        ],
+        default="skip",
+    )
+    submit = SubmitField("确认导入")
+
+
+QUESTION_TYPE_CHOICES = [
+    SelectChoice("single", "单选"),
+    SelectChoice("multiple", "多选"),
+    SelectChoice("judge", "判断"),
+    SelectChoice("blank", "填空"),
+]
+
+
+class QuestionForm(FlaskForm):
+    """The same fields as a template row; validated by the importer's own rules."""
+
+    type = SelectField("题型", choices=QUESTION_TYPE_CHOICES)
+    stem = TextAreaField("题干", render_kw={"rows": 4})
+    option_a = StringField("选项A")
+    option_b = StringField("选项B")
+    option_c = StringField("选项C")
+    option_d = StringField("选项D")
+    option_e = StringField("选项E")
+    option_f = StringField("选项F")
+    option_g = StringField("选项G")
+    option_h = StringField("选项H")
+    answer = StringField("答案")
+    explanation = TextAreaField(
+        "解析（请注明出处，如《中国共产党章程》第几条）", render_kw={"rows": 3}
+    )
+    categories = StringField("分类（多个用顿号分隔）")
+    difficulty = SelectField(
+        "难度", choices=[SelectChoice("易"), SelectChoice("中"), SelectChoice("难")], default="中"
+    )
+    score = StringField("分值（可不填）")
+    submit = SubmitField("保存")
+
+    OPTION_FIELDS = (
+        "option_a",
+        "option_b",
+        "option_c",
+        "option_d",
+        "option_e",
+        "option_f",
+        "option_g",
+        "option_h",
+    )

@@ -176,7 +176,10 @@ def _collect_complete(buf: bytes, scan: SheetScan) -> bytes:
 
 
 def _collect(buf: bytes, scan: SheetScan) -> None:
-    for m in _MERGE_RE.finditer(buf):
-        scan.merges.append(m.group(1).decode("ascii").upper())
-    for m in _FORMULA_NO_VALUE_RE.finditer(buf):
-        scan.formulas_without_value.add(m.group(1).decode("ascii"))
+    # Cheap substring tests first: most banks have neither merges nor formulas.
+    if b"mergeCell" in buf:
+        for m in _MERGE_RE.finditer(buf):
+            scan.merges.append(m.group(1).decode("ascii").upper())
+    if b"<f>" in buf or b"<f " in buf or b":f>" in buf or b":f " in buf:
+        for m in _FORMULA_NO_VALUE_RE.finditer(buf):
+            scan.formulas_without_value.add(m.group(1).decode("ascii"))

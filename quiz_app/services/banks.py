@@ -1,0 +1,303 @@
+"""Question banks in the database: importing a parsed file, editing with revisions, searching,
+retiring and exporting. Parsing and validation live in services.importing; this module writes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+
+import sqlalchemy as sa
+
+from quiz_app.clock import now
+from quiz_app.extensions import db
+from quiz_app.models import Bank, Question, QuestionCategory, QuestionRevision, User
+from quiz_app.services.bank_export import questions_to_xlsx
+from quiz_app.services.importing import (
+    ParseResult,
+    QuestionData,
+    QuestionType,
+    normalise_stem,
+    preview_counts,
+)
+
+
+class BankError(ValueError):
+    """A bank operation that is not allowed; the message is shown as is."""
+
+
+class OnDuplicate(StrEnum):
+    """What to do with a question whose stem and type are already in the bank."""
+
+    SKIP = "skip"
+    UPDATE = "update"
+
+
+def stem_key(stem: str) -> str:
+    """The stored duplicate key: a hash of the normalised stem (long stems fit an index)."""
+    return hashlib.sha256(normalise_stem(stem).encode()).hexdigest()
+
+
+def get_or_create_bank(name: str, owner: User | None = None, description: str = "") -> Bank:
+    """The bank called ``name``; created (owned by ``owner``) when there is none."""
+    name = name.strip()
+    if not name:
+        raise BankError("题库名称不能为空")
+    bank = db.session.scalar(sa.select(Bank).where(Bank.name == name))
+    if bank is None:
+        bank = Bank(name=name, description=description, owner=owner, categories=[])
+        db.session.add(bank)
+        db.session.flush()
+    return bank
+
+
+# --- writing questions -------------------------------------------------------------------------
+
+
+def _revision_from(
+    data: QuestionData, number: int, note: str, user: User | None
+) -> QuestionRevision:
+    return QuestionRevision(
+        number=number,
+        type=data.type.value,
+        stem=data.stem,
+        options=list(data.options),
+        answer=list(data.answer),
+        blanks=[list(b) for b in data.blanks],
+        explanation=data.explanation,
+        categories=list(data.categories),
+        difficulty=data.difficulty,
+        score=data.score,
+        note=note,
+        created_by=user,
+        created_at=now(),
+    )
+
+
+def _point_to(question: Question, revision: QuestionRevision) -> None:
+    question.current_revision = revision
+    question.type = revision.type
+    question.difficulty = revision.difficulty
+    question.stem_key = stem_key(revision.stem)
+    question.updated_at = revision.created_at
+    question.category_links = [
+        QuestionCategory(name=c[:50]) for c in dict.fromkeys(revision.categories)
+    ]
+
+
+def _remember_categories(bank: Bank, categories: Iterable[str]) -> None:
+    known = list(bank.categories or [])
+    added = [c for c in dict.fromkeys(categories) if c and c not in known]
+    if added:
+        bank.categories = known + added  # a new list, so the JSON column is marked changed
+
+
+def add_question(bank: Bank, data: QuestionData, user: User | None, note: str = "新建") -> Question:
+    """A new question with its first revision."""
+    question = Question(bank=bank, type=data.type.value, stem_key=stem_key(data.stem))
+    revision = _revision_from(data, 1, note, user)
+    question.revisions.append(revision)
+    db.session.add(question)
+    db.session.flush()
+    _point_to(question, revision)
+    _remember_categories(bank, data.categories)
+    return question
+
+
+def revise_question(
+    question: Question, data: QuestionData, user: User | None, note: str = "编辑"
+) -> QuestionRevision | None:
+    """Record an edit as a new revision; None when nothing changed (no empty revisions).
+
+    Attempts keep pointing at the revision they were drawn with, so their history is untouched.
+    """
+    current = question.current_revision
+    number = (max((r.number for r in question.revisions), default=0)) + 1
+    revision = _revision_from(data, number, note, user)
+    if current is not None and current.content() == revision.content():
+        return None
+    clash = find_duplicates(question.bank, [data], exclude_id=question.id)
+    if clash:
+        raise BankError(f"题库中已有题干相同的同类题目（编号{clash[0][1]}），请勿重复添加")
+    question.revisions.append(revision)
+    db.session.flush()
+    _point_to(question, revision)
+    _remember_categories(question.bank, data.categories)
+    return revision
+
+
+def set_active(question: Question, active: bool) -> None:
+    """Retire (or restore) a question: retired ones are not drawn into new papers."""
+    question.active = active
+    question.updated_at = now()
+
+
+def revision_data(revision: QuestionRevision) -> QuestionData:
+    """A stored revision back in the import/export contract."""
+    return QuestionData(
+        type=QuestionType(revision.type),
+        stem=revision.stem,
+        options=tuple(revision.options),
+        answer=tuple(revision.answer),
+        blanks=tuple(tuple(b) for b in revision.blanks),
+        explanation=revision.explanation,
+        categories=tuple(revision.categories),
+        difficulty=revision.difficulty,
+        score=None if revision.score is None else Decimal(revision.score),
+    )
+
+
+# --- importing ---------------------------------------------------------------------------------
+
+
+def find_duplicates(
+    bank: Bank, questions: Iterable[QuestionData], exclude_id: int | None = None
+) -> list[tuple[QuestionData, int]]:
+    """(question, id of the bank's question with the same normalised stem and type)."""
+    questions = list(questions)
+    keys = {(stem_key(q.stem), q.type.value): q for q in questions}
+    if not keys:
+        return []
+    stmt = sa.select(Question.id, Question.stem_key, Question.type).where(
+        Question.bank_id == bank.id, Question.stem_key.in_({k for k, _ in keys})
+    )
+    if exclude_id is not None:
+        stmt = stmt.where(Question.id != exclude_id)
+    found = {(k, t): qid for qid, k, t in db.session.execute(stmt)}
+    return [(q, found[key]) for key, q in keys.items() if key in found]
+
+
+@dataclass
+class ImportPreview:
+    """What an import would do, shown before anything is written."""
+
+    result: ParseResult
+    counts: dict[str, object]
+    duplicates: list[tuple[QuestionData, int]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.result.ok and bool(self.result.questions)
+
+    @property
+    def new_count(self) -> int:
+        return len(self.result.questions) - len(self.duplicates)
+
+
+def preview_import(bank: Bank | None, result: ParseResult) -> ImportPreview:
+    """Counts per type and category, every error, and the questions already in the bank."""
+    duplicates = find_duplicates(bank, result.questions) if bank is not None else []
+    return ImportPreview(result, preview_counts(result), duplicates)
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    created: int
+    updated: int
+    unchanged: int
+    skipped: int
+
+
+def apply_import(
+    bank: Bank, result: ParseResult, on_duplicate: OnDuplicate, user: User | None
+) -> ImportSummary:
+    """Write a validated file into the bank: all of it, or (on any error) none of it.
+
+    Flushes; the caller commits once, so a failure part-way leaves nothing behind.
+    """
+    if not result.ok:
+        raise BankError(f"文件有{len(result.errors)}处错误，未导入任何题目")
+    if not result.questions:
+        raise BankError("文件中没有可导入的题目")
+    existing = {id(q): qid for q, qid in find_duplicates(bank, result.questions)}
+    by_id = (
+        {
+            q.id: q
+            for q in db.session.scalars(
+                sa.select(Question).where(Question.id.in_(set(existing.values())))
+            )
+        }
+        if existing
+        else {}
+    )
+    created = updated = unchanged = skipped = 0
+    note = f"导入（{result.format or '文件'}）"
+    for data in result.questions:
+        qid = existing.get(id(data))
+        if qid is None:
+            add_question(bank, data, user, note)
+            created += 1
+        elif on_duplicate == OnDuplicate.SKIP:
+            skipped += 1
+        elif revise_question(by_id[qid], data, user, f"{note}更新") is None:
+            unchanged += 1
+        else:
+            updated += 1
+    db.session.flush()
+    return ImportSummary(created, updated, unchanged, skipped)
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuestionFilter:
+    text: str = ""
+    type: str = ""
+    category: str = ""
+    difficulty: str = ""
+    include_retired: bool = False
+
+
+def search_questions(bank: Bank, f: QuestionFilter) -> sa.Select[tuple[Question]]:
+    """The bank's questions matching the filter, newest first."""
+    stmt = (
+        sa.select(Question)
+        .join(QuestionRevision, Question.current_revision_id == QuestionRevision.id)
+        .where(Question.bank_id == bank.id)
+        .order_by(Question.id.desc())
+    )
+    if not f.include_retired:
+        stmt = stmt.where(Question.active)
+    if f.type:
+        stmt = stmt.where(Question.type == f.type)
+    if f.difficulty:
+        stmt = stmt.where(Question.difficulty == f.difficulty)
+    if f.category:
+        stmt = stmt.where(
+            Question.id.in_(
+                sa.select(QuestionCategory.question_id).where(QuestionCategory.name == f.category)
+            )
+        )
+    if f.text.strip():
+        like = f"%{f.text.strip()}%"
+        stmt = stmt.where(
+            sa.or_(QuestionRevision.stem.ilike(like), QuestionRevision.explanation.ilike(like))
+        )
+    return stmt
+
+
+def bank_counts(bank: Bank) -> dict[str, int]:
+    """Active questions per type, for the bank list and for checking a paper can be filled."""
+    rows = db.session.execute(
+        sa.select(Question.type, sa.func.count())
+        .where(Question.bank_id == bank.id, Question.active)
+        .group_by(Question.type)
+    ).all()
+    return {t: n for t, n in rows}
+
+
+def export_bank(bank: Bank, include_retired: bool = False) -> bytes:
+    """The bank as .xlsx in the template's format (export then import gives the same bank)."""
+    stmt = (
+        sa.select(QuestionRevision)
+        .join(Question, Question.current_revision_id == QuestionRevision.id)
+        .where(Question.bank_id == bank.id)
+        .order_by(Question.id)
+    )
+    if not include_retired:
+        stmt = stmt.where(Question.active)
+    return questions_to_xlsx(revision_data(r) for r in db.session.scalars(stmt))

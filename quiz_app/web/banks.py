@@ -1,0 +1,307 @@
+"""Organizer pages for question banks: list, import with preview, search, edit, retire, export."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+from urllib.parse import quote
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+
+from quiz_app.extensions import db
+from quiz_app.models import Bank, Question
+from quiz_app.services import access, banks
+from quiz_app.services.bank_export import template_xlsx
+from quiz_app.services.importing import (
+    DIFFICULTIES,
+    ParseResult,
+    QuestionType,
+    parse_text,
+    parse_upload,
+)
+from quiz_app.services.importing.validate import RawQuestion, check
+from quiz_app.web import role_required, stash
+from quiz_app.web.forms import (
+    BankForm,
+    BankImportForm,
+    ConfirmForm,
+    ImportConfirmForm,
+    QuestionForm,
+)
+
+bp = Blueprint("banks", __name__, url_prefix="/manage/banks")
+PAGE_SIZE = 30
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TYPE_LABELS = {t.value: t.label for t in QuestionType}
+
+
+@bp.before_request
+@role_required(access.can_organize)
+def _organizers_only() -> None:
+    return None
+
+
+def _bank_or_404(bank_id: int) -> Bank:
+    bank = db.session.get(Bank, bank_id)
+    if bank is None:
+        abort(404)
+    return bank
+
+
+def _question_or_404(bank: Bank, question_id: int) -> Question:
+    question = db.session.get(Question, question_id)
+    if question is None or question.bank_id != bank.id:
+        abort(404)
+    return question
+
+
+def _xlsx_download(data: bytes, filename: str) -> Any:
+    response = send_file(
+        io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=filename
+    )
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+@bp.route("/", methods=["GET", "POST"])
+def index() -> Any:
+    form = BankForm()
+    if form.validate_on_submit():
+        name = (form.name.data or "").strip()
+        if db.session.scalar(sa.select(Bank.id).where(Bank.name == name)) is not None:
+            form.name.errors = [*form.name.errors, f"已有名为“{name}”的题库"]
+        else:
+            bank = banks.get_or_create_bank(
+                name, current_user, (form.description.data or "").strip()
+            )
+            db.session.commit()
+            flash(f"已创建题库“{bank.name}”，现在可以导入题目", "success")
+            return redirect(url_for("banks.import_questions", bank_id=bank.id))
+    all_banks = db.session.scalars(sa.select(Bank).order_by(Bank.archived, Bank.name)).all()
+    counts = {b.id: banks.bank_counts(b) for b in all_banks}
+    return render_template(
+        "banks/index.html", banks=all_banks, counts=counts, form=form, labels=TYPE_LABELS
+    )
+
+
+@bp.get("/template.xlsx")
+def template() -> Any:
+    return _xlsx_download(template_xlsx(), "题库导入模板.xlsx")
+
+
+@bp.get("/<int:bank_id>")
+def show(bank_id: int) -> Any:
+    bank = _bank_or_404(bank_id)
+    f = banks.QuestionFilter(
+        text=request.args.get("q", ""),
+        type=request.args.get("type", "") if request.args.get("type") in TYPE_LABELS else "",
+        category=request.args.get("category", ""),
+        difficulty=request.args.get("difficulty", "")
+        if request.args.get("difficulty") in DIFFICULTIES
+        else "",
+        include_retired=request.args.get("retired") == "1",
+    )
+    page = max(1, request.args.get("page", type=int) or 1)
+    pagination = db.paginate(
+        banks.search_questions(bank, f), page=page, per_page=PAGE_SIZE, error_out=False
+    )
+    return render_template(
+        "banks/show.html",
+        bank=bank,
+        f=f,
+        pagination=pagination,
+        counts=banks.bank_counts(bank),
+        labels=TYPE_LABELS,
+        difficulties=DIFFICULTIES,
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.get("/<int:bank_id>/export.xlsx")
+def export(bank_id: int) -> Any:
+    bank = _bank_or_404(bank_id)
+    return _xlsx_download(banks.export_bank(bank), f"{bank.name}.xlsx")
+
+
+# --- import: upload → preview (nothing written) → confirm -------------------------------------
+
+
+def _parse(data: bytes, meta: dict[str, Any]) -> ParseResult:
+    if meta.get("pasted"):
+        return parse_text(data.decode("utf-8"), meta.get("format") or None)
+    return parse_upload(meta.get("filename", ""), data, meta.get("format") or None)
+
+
+@bp.route("/<int:bank_id>/import", methods=["GET", "POST"])
+def import_questions(bank_id: int) -> Any:
+    bank = _bank_or_404(bank_id)
+    form = BankImportForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        text = (form.text.data or "").strip()
+        fmt = form.format.data or None
+        if upload and upload.filename:
+            data, meta = upload.read(), {"filename": upload.filename, "format": fmt}
+        elif text:
+            if fmt in ("xlsx", "csv", "docx"):
+                fmt = None  # pasted text is never a spreadsheet
+            data, meta = text.encode("utf-8"), {"pasted": True, "format": fmt}
+        else:
+            form.file.errors = [*form.file.errors, "请选择文件，或在下面粘贴题目文字"]
+            return render_template("banks/import.html", bank=bank, form=form)
+        result = _parse(data, meta)
+        preview = banks.preview_import(bank, result)
+        confirm = ImportConfirmForm()
+        if preview.ok:
+            confirm.token.data = stash.put(
+                "bank-import", data, current_user.id, bank=bank.id, **meta
+            )
+        return render_template(
+            "banks/preview.html", bank=bank, preview=preview, confirm=confirm, labels=TYPE_LABELS
+        )
+    return render_template("banks/import.html", bank=bank, form=form)
+
+
+@bp.post("/<int:bank_id>/import/confirm")
+def confirm_import(bank_id: int) -> Any:
+    bank = _bank_or_404(bank_id)
+    form = ImportConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    found = stash.get("bank-import", form.token.data or "", current_user.id, remove=True)
+    if found is None or found[1].get("bank") != bank.id:
+        flash("这次导入已经完成或已过期，请重新上传文件", "error")
+        return redirect(url_for("banks.import_questions", bank_id=bank.id))
+    data, meta = found
+    result = _parse(data, meta)  # parsed again: the file on disk is the one that was previewed
+    try:
+        summary = banks.apply_import(
+            bank, result, banks.OnDuplicate(form.on_duplicate.data), current_user
+        )
+    except banks.BankError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("banks.import_questions", bank_id=bank.id))
+    db.session.commit()
+    parts = [f"新增 {summary.created} 题"]
+    if summary.updated:
+        parts.append(f"更新 {summary.updated} 题")
+    if summary.unchanged:
+        parts.append(f"{summary.unchanged} 题与题库相同未变")
+    if summary.skipped:
+        parts.append(f"跳过已有的 {summary.skipped} 题")
+    flash("导入完成：" + "，".join(parts), "success")
+    return redirect(url_for("banks.show", bank_id=bank.id))
+
+
+# --- one question ------------------------------------------------------------------------------
+
+
+def _form_from_revision(question: Question) -> QuestionForm:
+    rev = question.current_revision
+    assert rev is not None
+    data = banks.revision_data(rev)
+    if rev.type == "judge":
+        answer = "正确" if rev.answer == ["T"] else "错误"
+    elif rev.type == "blank":
+        answer = "；".join("|".join(alts) for alts in rev.blanks)
+    else:
+        answer = "".join(rev.answer)
+    form = QuestionForm(
+        type=rev.type,
+        stem=rev.stem,
+        answer=answer,
+        explanation=rev.explanation,
+        categories="、".join(rev.categories),
+        difficulty=rev.difficulty,
+        score="" if data.score is None else f"{data.score.normalize():f}",
+    )
+    if request.method == "GET":
+        for name, text in zip(QuestionForm.OPTION_FIELDS, rev.options, strict=False):
+            getattr(form, name).data = text
+    return form
+
+
+def _validated(form: QuestionForm) -> Any:
+    """The form through the importer's own rules (one validation path for every way in)."""
+    raw = RawQuestion(
+        where="本题",
+        type=TYPE_LABELS.get(form.type.data or "", form.type.data or ""),
+        stem=form.stem.data or "",
+        options=[getattr(form, n).data or "" for n in QuestionForm.OPTION_FIELDS],
+        answer=form.answer.data or "",
+        explanation=form.explanation.data or "",
+        categories=form.categories.data or "",
+        difficulty=form.difficulty.data or "",
+        score=form.score.data or "",
+    )
+    checked = check(raw)
+    return checked.question, [e.message for e in checked.errors]
+
+
+@bp.route("/<int:bank_id>/questions/new", methods=["GET", "POST"])
+def new_question(bank_id: int) -> Any:
+    bank = _bank_or_404(bank_id)
+    form = QuestionForm()
+    errors: list[str] = []
+    if form.validate_on_submit():
+        data, errors = _validated(form)
+        if data is not None:
+            if banks.find_duplicates(bank, [data]):
+                errors = ["题库中已有题干相同的同类题目，请勿重复添加"]
+            else:
+                question = banks.add_question(bank, data, current_user)
+                db.session.commit()
+                flash("已添加", "success")
+                return redirect(
+                    url_for("banks.edit_question", bank_id=bank.id, question_id=question.id)
+                )
+    return render_template(
+        "banks/question.html", bank=bank, form=form, errors=errors, question=None
+    )
+
+
+@bp.route("/<int:bank_id>/questions/<int:question_id>", methods=["GET", "POST"])
+def edit_question(bank_id: int, question_id: int) -> Any:
+    bank = _bank_or_404(bank_id)
+    question = _question_or_404(bank, question_id)
+    form = _form_from_revision(question) if request.method == "GET" else QuestionForm()
+    errors: list[str] = []
+    if form.validate_on_submit():
+        data, errors = _validated(form)
+        if data is not None:
+            try:
+                revision = banks.revise_question(question, data, current_user)
+            except banks.BankError as exc:
+                errors = [str(exc)]
+            else:
+                db.session.commit()
+                flash(f"已保存为第 {revision.number} 版" if revision else "内容没有变化", "success")
+                return redirect(
+                    url_for("banks.edit_question", bank_id=bank.id, question_id=question.id)
+                )
+    return render_template(
+        "banks/question.html",
+        bank=bank,
+        form=form,
+        errors=errors,
+        question=question,
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.post("/<int:bank_id>/questions/<int:question_id>/active")
+def set_active(bank_id: int, question_id: int) -> Any:
+    bank = _bank_or_404(bank_id)
+    question = _question_or_404(bank, question_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    banks.set_active(question, request.form.get("active") == "1")
+    db.session.commit()
+    flash(
+        "已恢复使用" if question.active else "已停用：不会再被抽到新试卷中，历史答卷不受影响",
+        "success",
+    )
+    return redirect(url_for("banks.edit_question", bank_id=bank.id, question_id=question.id))
