@@ -36,7 +36,7 @@ def upgrade():
     sa.Column('current_revision_id', sa.Integer(), nullable=True),
     sa.Column('type', sa.String(length=10), nullable=False),
     sa.Column('difficulty', sa.String(length=2), nullable=False),
-    sa.Column('stem_key', sa.String(length=64), nullable=False, comment='规范化题干（全半角、空格、标点统一）的SHA-256，用于查重'),
+    sa.Column('stem_key', sa.String(length=64), nullable=False, comment='题型+规范化题干+选项（全半角、空格、标点统一）的SHA-256，用于查重'),
     sa.Column('active', sa.Boolean(), nullable=False, comment='停用的题目不再抽取，历史保留'),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),

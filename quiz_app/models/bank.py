@@ -58,7 +58,7 @@ class Question(db.Model):
     type: Mapped[str] = mapped_column(sa.String(10))
     difficulty: Mapped[str] = mapped_column(sa.String(2), default="中")
     stem_key: Mapped[str] = mapped_column(
-        sa.String(64), comment="规范化题干（全半角、空格、标点统一）的SHA-256，用于查重"
+        sa.String(64), comment="题型+规范化题干+选项（全半角、空格、标点统一）的SHA-256，用于查重"
     )
     active: Mapped[bool] = mapped_column(default=True, comment="停用的题目不再抽取，历史保留")
     created_at: Mapped[datetime] = mapped_column(default=now)

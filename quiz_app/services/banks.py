@@ -20,8 +20,8 @@ from quiz_app.services.importing import (
     ParseResult,
     QuestionData,
     QuestionType,
-    normalise_stem,
     preview_counts,
+    question_key,
 )
 
 
@@ -36,9 +36,10 @@ class OnDuplicate(StrEnum):
     UPDATE = "update"
 
 
-def stem_key(stem: str) -> str:
-    """The stored duplicate key: a hash of the normalised stem (long stems fit an index)."""
-    return hashlib.sha256(normalise_stem(stem).encode()).hexdigest()
+def duplicate_key(data: QuestionData | QuestionRevision) -> str:
+    """The stored duplicate key: a hash of importing.question_key (long stems fit an index)."""
+    qtype = data.type.value if isinstance(data, QuestionData) else data.type
+    return hashlib.sha256(question_key(qtype, data.stem, data.options).encode()).hexdigest()
 
 
 def get_or_create_bank(name: str, owner: User | None = None, description: str = "") -> Bank:
@@ -81,7 +82,7 @@ def _point_to(question: Question, revision: QuestionRevision) -> None:
     question.current_revision = revision
     question.type = revision.type
     question.difficulty = revision.difficulty
-    question.stem_key = stem_key(revision.stem)
+    question.stem_key = duplicate_key(revision)
     question.updated_at = revision.created_at
     question.category_links = [
         QuestionCategory(name=c[:50]) for c in dict.fromkeys(revision.categories)
@@ -97,7 +98,7 @@ def _remember_categories(bank: Bank, categories: Iterable[str]) -> None:
 
 def add_question(bank: Bank, data: QuestionData, user: User | None, note: str = "新建") -> Question:
     """A new question with its first revision."""
-    question = Question(bank=bank, type=data.type.value, stem_key=stem_key(data.stem))
+    question = Question(bank=bank, type=data.type.value, stem_key=duplicate_key(data))
     revision = _revision_from(data, 1, note, user)
     question.revisions.append(revision)
     db.session.add(question)
@@ -121,7 +122,9 @@ def revise_question(
         return None
     clash = find_duplicates(question.bank, [data], exclude_id=question.id)
     if clash:
-        raise BankError(f"题库中已有题干相同的同类题目（编号{clash[0][1]}），请勿重复添加")
+        raise BankError(
+            f"题库中已有题干、题型和选项都相同的题目（编号{clash[0][1]}），请勿重复添加"
+        )
     question.revisions.append(revision)
     db.session.flush()
     _point_to(question, revision)
@@ -156,17 +159,16 @@ def revision_data(revision: QuestionRevision) -> QuestionData:
 def find_duplicates(
     bank: Bank, questions: Iterable[QuestionData], exclude_id: int | None = None
 ) -> list[tuple[QuestionData, int]]:
-    """(question, id of the bank's question with the same normalised stem and type)."""
-    questions = list(questions)
-    keys = {(stem_key(q.stem), q.type.value): q for q in questions}
+    """(question, id of the bank's question with the same stem, type and options)."""
+    keys = {duplicate_key(q): q for q in questions}
     if not keys:
         return []
-    stmt = sa.select(Question.id, Question.stem_key, Question.type).where(
-        Question.bank_id == bank.id, Question.stem_key.in_({k for k, _ in keys})
+    stmt = sa.select(Question.id, Question.stem_key).where(
+        Question.bank_id == bank.id, Question.stem_key.in_(list(keys))
     )
     if exclude_id is not None:
         stmt = stmt.where(Question.id != exclude_id)
-    found = {(k, t): qid for qid, k, t in db.session.execute(stmt)}
+    found = dict((k, qid) for qid, k in db.session.execute(stmt))
     return [(q, found[key]) for key, q in keys.items() if key in found]
 
 

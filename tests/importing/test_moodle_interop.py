@@ -66,7 +66,9 @@ def test_gift_questions_map_and_unmapped_types_are_skipped_with_reason():
     assert q1.answer == ("F",)
     assert q1.explanation.startswith("This is, of course")
     # The file repeats "TSL is blablabla." as {T} and {TRUE}: our in-file duplicate rule fires.
-    assert [e.message for e in result.errors] == ["第9题【题干】：与第8题重复（题干和题型均相同）"]
+    assert [e.message for e in result.errors] == [
+        "第9题【题干】：与第8题重复（题干、题型和选项均相同）"
+    ]
 
 
 def test_gift_in_category():

@@ -209,11 +209,21 @@ def test_duplicate_inside_file_names_both_rows():
     result = parse(
         ["单选", "保密工作的方针是（　）。", "甲", "乙", "", "", "A"],
         ["判断", "其他题。", "", "", "", "", "对"],
-        ["单选", " 保密工作的方针是（ ）", "丙", "丁", "", "", "B"],
+        ["单选", " 保密工作的方针是（ ）", "乙 ", "甲", "", "", "B"],  # options reordered: same
         ["判断", "保密工作的方针是（　）。", "", "", "", "", "对"],  # same stem, other type: fine
+        ["单选", "保密工作的方针是（　）。", "丙", "丁", "", "", "A"],  # other options: fine
     )
-    assert messages(result) == ["第4行【题干】：与第2行重复（题干和题型均相同）"]
-    assert [q.where for q in result.questions] == ["第2行", "第3行", "第5行"]
+    assert messages(result) == ["第4行【题干】：与第2行重复（题干、题型和选项均相同）"]
+    assert [q.where for q in result.questions] == ["第2行", "第3行", "第5行", "第6行"]
+
+
+def test_generic_stem_with_other_options_is_not_a_duplicate():
+    result = parse(
+        ["单选", "下列说法正确的是（　）。", "甲对", "乙对", "", "", "A"],
+        ["单选", "下列说法正确的是（　）。", "丙对", "丁对", "", "", "B"],
+    )
+    assert result.ok, messages(result)
+    assert len(result.questions) == 2
 
 
 def test_every_error_is_collected_not_just_the_first():

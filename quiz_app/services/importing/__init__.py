@@ -12,7 +12,7 @@ from .csv_ import decode_text, parse_csv
 from .docx_ import docx_lines
 from .gift import GIFT_HINT, parse_gift
 from .limits import DEFAULT_LIMITS, HostileFile, Limits, size_message
-from .normalise import normalise_blank_answer, normalise_stem
+from .normalise import normalise_blank_answer, normalise_stem, question_key
 from .text import parse_word_text
 from .types import (
     DIFFICULTIES,
@@ -40,6 +40,7 @@ __all__ = [
     "parse_text",
     "parse_upload",
     "preview_counts",
+    "question_key",
 ]
 
 FORMATS = ("xlsx", "csv", "text", "docx", "gift", "aiken")

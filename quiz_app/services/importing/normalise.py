@@ -6,6 +6,7 @@ import datetime as dt
 import re
 import string
 import unicodedata
+from collections.abc import Iterable
 from functools import cache
 
 
@@ -43,6 +44,16 @@ def normalise_stem(text: str) -> str:
     The database layer uses the same function, so a key computed here matches one stored there.
     """
     return _drop_re().sub("", unicodedata.normalize("NFKC", text)).casefold()
+
+
+def question_key(question_type: str, stem: str, options: Iterable[str] = ()) -> str:
+    """What makes two questions "the same" for duplicate detection, in a file and in a bank.
+
+    The normalised stem and the type, plus the options (in any order) for choice questions:
+    generic stems such as “下列说法正确的是（　）” recur with different options and are not duplicates.
+    """
+    opts = sorted(normalise_stem(o) for o in options if o and o.strip())
+    return "\x1f".join([str(question_type), normalise_stem(stem), *opts])
 
 
 def normalise_blank_answer(text: str) -> str:

@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 from . import columns as col
 from .limits import DEFAULT_LIMITS, Limits
-from .normalise import normalise_stem
+from .normalise import normalise_stem, question_key
 from .types import OPTION_KEYS, ImportIssue, ParseResult, QuestionData, QuestionType
 
 
@@ -137,7 +137,9 @@ def _option_range(n: int) -> str:
 
 
 @dataclass
-class _Checked:
+class Checked:
+    """Outcome of check(): the question (None if any error), its resolved type, and messages."""
+
     question: QuestionData | None
     qtype: QuestionType | None
     errors: list[ImportIssue]
@@ -311,13 +313,13 @@ def _blank_answer(raw: RawQuestion, stem: str, row: _Row) -> tuple[tuple[str, ..
     return tuple(tuple(alts) for alts in blanks)
 
 
-def check(raw: RawQuestion) -> _Checked:
+def check(raw: RawQuestion) -> Checked:
     """Apply every per-question rule; returns the question or all of its errors."""
     row = _Row(raw.where)
     for column, text in raw.issues:
         row.error(column, text)
     if raw.broken:
-        return _Checked(None, None, row.errors, row.warnings)
+        return Checked(None, None, row.errors, row.warnings)
 
     stem = raw.stem.strip()
     options = [o.strip() for o in raw.options]
@@ -332,7 +334,7 @@ def check(raw: RawQuestion) -> _Checked:
         row.error(col.DIFFICULTY, f"难度“{difficulty}”无法识别，应为易、中或难")
     score = _score(raw, row)
     if qtype is None:
-        return _Checked(None, None, row.errors, row.warnings)
+        return Checked(None, None, row.errors, row.warnings)
 
     answer: tuple[str, ...] | None = ()
     blanks: tuple[tuple[str, ...], ...] | None = ()
@@ -360,7 +362,7 @@ def check(raw: RawQuestion) -> _Checked:
         answer = ()
 
     if row.errors or answer is None or blanks is None or level is None:
-        return _Checked(None, qtype, row.errors, row.warnings)
+        return Checked(None, qtype, row.errors, row.warnings)
     question = QuestionData(
         type=qtype,
         stem=stem,
@@ -373,7 +375,7 @@ def check(raw: RawQuestion) -> _Checked:
         score=score,
         where=raw.where,
     )
-    return _Checked(question, qtype, row.errors, row.warnings)
+    return Checked(question, qtype, row.errors, row.warnings)
 
 
 def too_many_message(count: int | None, limits: Limits) -> str:
@@ -399,15 +401,18 @@ def build_result(
     if len(rows) > limits.max_rows:
         result.errors.append(ImportIssue("文件", too_many_message(len(rows), limits)))
         return result
-    first_seen: dict[tuple[str, QuestionType], str] = {}
+    first_seen: dict[str, str] = {}
     for raw in rows:
         checked = check(raw)
         result.errors.extend(checked.errors)
         result.warnings.extend(checked.warnings)
         duplicate_of = None
         if checked.qtype is not None and raw.stem.strip():
-            key = (normalise_stem(raw.stem), checked.qtype)
-            if key[0]:
+            options = (
+                raw.options if checked.qtype in (QuestionType.SINGLE, QuestionType.MULTIPLE) else ()
+            )
+            key = question_key(checked.qtype.value, raw.stem, options)
+            if normalise_stem(raw.stem):
                 duplicate_of = first_seen.get(key)
                 if duplicate_of is None:
                     first_seen[key] = raw.where
@@ -415,7 +420,7 @@ def build_result(
             result.errors.append(
                 ImportIssue(
                     raw.where,
-                    f"{raw.where}【{col.STEM}】：与{duplicate_of}重复（题干和题型均相同）",
+                    f"{raw.where}【{col.STEM}】：与{duplicate_of}重复（题干、题型和选项均相同）",
                     col.STEM,
                 )
             )

@@ -1,0 +1,189 @@
+"""Attempts: a person's paper with the exact question revisions drawn, their answers and scores."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from quiz_app.clock import now
+from quiz_app.extensions import db
+from quiz_app.models.bank import Question, QuestionRevision
+from quiz_app.models.campaign import Quiz
+from quiz_app.models.org import Branch, User
+
+
+class AttemptStatus(StrEnum):
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"  # by the person
+    TIMED_OUT = "timed_out"  # graded from its saved answers after the deadline
+
+    @property
+    def label(self) -> str:
+        return {"in_progress": "进行中", "submitted": "已交卷", "timed_out": "超时自动交卷"}[
+            self.value
+        ]
+
+
+class Attempt(db.Model):
+    """One go at a quiz. At most one is in progress per person and quiz (a partial unique index),
+    and (quiz, person, number) is unique, so concurrent starts cannot exceed the allowance."""
+
+    __tablename__ = "attempt"
+    __table_args__ = (
+        sa.UniqueConstraint("quiz_id", "user_id", "number", name="uq_attempt_quiz_user_number"),
+        sa.Index(
+            "uq_attempt_one_in_progress",
+            "quiz_id",
+            "user_id",
+            unique=True,
+            postgresql_where=sa.text("status = 'in_progress'"),
+            sqlite_where=sa.text("status = 'in_progress'"),
+        ),
+        sa.CheckConstraint(
+            "status IN ('in_progress', 'submitted', 'timed_out')", name="status_known"
+        ),
+        sa.Index("ix_attempt_quiz_status", "quiz_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quiz_id: Mapped[int] = mapped_column(sa.ForeignKey("quiz.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("account.id", ondelete="CASCADE"), index=True
+    )
+    branch_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("branch.id"), index=True, comment="作答时所在部门，统计按此归属"
+    )
+    number: Mapped[int] = mapped_column(comment="第几次作答")
+    status: Mapped[str] = mapped_column(sa.String(12), default=AttemptStatus.IN_PROGRESS.value)
+    seed: Mapped[int] = mapped_column(sa.BigInteger, comment="抽题随机种子，可复现")
+    started_at: Mapped[datetime] = mapped_column(default=now)
+    deadline: Mapped[datetime | None] = mapped_column(
+        comment="交卷截止：开始+限时 与 活动结束 取早者"
+    )
+    finished_at: Mapped[datetime | None] = mapped_column(comment="交卷或超时判定的时间")
+    score: Mapped[Decimal | None] = mapped_column(sa.Numeric(8, 2))
+    max_score: Mapped[Decimal] = mapped_column(sa.Numeric(8, 2), default=0)
+    passed: Mapped[bool | None]
+    time_used_seconds: Mapped[int | None]
+    last_seq: Mapped[int] = mapped_column(sa.BigInteger, default=0, comment="已接受的最大保存序号")
+
+    quiz: Mapped[Quiz] = relationship()
+    user: Mapped[User] = relationship()
+    branch: Mapped[Branch] = relationship()
+    items: Mapped[list[AttemptItem]] = relationship(
+        back_populates="attempt", order_by="AttemptItem.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_final(self) -> bool:
+        return self.status != AttemptStatus.IN_PROGRESS
+
+
+class AttemptItem(db.Model):
+    """One question of an attempt's paper: the revision drawn, the option order shown, the answer."""
+
+    __tablename__ = "attempt_item"
+    __table_args__ = (
+        sa.UniqueConstraint("attempt_id", "position", name="uq_attempt_item_position"),
+        sa.UniqueConstraint("attempt_id", "question_id", name="uq_attempt_item_question"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(sa.ForeignKey("attempt.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    question_id: Mapped[int] = mapped_column(sa.ForeignKey("question.id"), index=True)
+    revision_id: Mapped[int] = mapped_column(sa.ForeignKey("question_revision.id"), index=True)
+    option_order: Mapped[list[int]] = mapped_column(
+        sa.JSON, default=list, comment="显示顺序：第i个显示的选项是原第option_order[i]个"
+    )
+    points: Mapped[Decimal] = mapped_column(sa.Numeric(6, 2))
+    answer: Mapped[Any | None] = mapped_column(sa.JSON, comment="按原始选项字母保存")
+    answer_seq: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    answered_at: Mapped[datetime | None]
+    flagged: Mapped[bool] = mapped_column(default=False, comment="标记待检查")
+    score: Mapped[Decimal | None] = mapped_column(sa.Numeric(6, 2))
+    correct: Mapped[bool | None]
+
+    attempt: Mapped[Attempt] = relationship(back_populates="items")
+    question: Mapped[Question] = relationship()
+    revision: Mapped[QuestionRevision] = relationship()
+
+
+class RegradeEvent(db.Model):
+    """An organizer's explicit re-grade after correcting a key: which revision, how many attempts."""
+
+    __tablename__ = "regrade_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quiz_id: Mapped[int] = mapped_column(sa.ForeignKey("quiz.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[int] = mapped_column(sa.ForeignKey("question.id"))
+    to_revision_id: Mapped[int] = mapped_column(sa.ForeignKey("question_revision.id"))
+    attempts_changed: Mapped[int] = mapped_column(default=0)
+    items_regraded: Mapped[int] = mapped_column(default=0)
+    by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("account.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(default=now)
+    note: Mapped[str] = mapped_column(sa.String(200), default="")
+
+
+class PracticeAnswer(db.Model):
+    """An answer given in practice (每日一练 or redoing the wrong-answer book)."""
+
+    __tablename__ = "practice_answer"
+    __table_args__ = (sa.Index("ix_practice_user_day", "user_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("account.id", ondelete="CASCADE"))
+    question_id: Mapped[int] = mapped_column(sa.ForeignKey("question.id", ondelete="CASCADE"))
+    revision_id: Mapped[int] = mapped_column(sa.ForeignKey("question_revision.id"))
+    day: Mapped[str] = mapped_column(sa.String(10), comment="北京时间日期 YYYY-MM-DD")
+    kind: Mapped[str] = mapped_column(sa.String(10), default="daily", comment="daily / wrongbook")
+    answer: Mapped[Any] = mapped_column(sa.JSON)
+    correct: Mapped[bool]
+    at: Mapped[datetime] = mapped_column(default=now)
+
+
+class WrongAnswer(db.Model):
+    """A question in a person's wrong-answer book (错题本); leaves after two right answers in a row."""
+
+    __tablename__ = "wrong_answer"
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "question_id", name="uq_wrong_answer_user_question"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("account.id", ondelete="CASCADE"), index=True
+    )
+    question_id: Mapped[int] = mapped_column(sa.ForeignKey("question.id", ondelete="CASCADE"))
+    bank_id: Mapped[int] = mapped_column(sa.ForeignKey("bank.id", ondelete="CASCADE"))
+    right_streak: Mapped[int] = mapped_column(default=0)
+    times_wrong: Mapped[int] = mapped_column(default=1)
+    added_at: Mapped[datetime] = mapped_column(default=now)
+    last_wrong_at: Mapped[datetime] = mapped_column(default=now)
+    # A quiz's mistakes join the book only once its review policy lets the key be seen.
+    available_at: Mapped[datetime | None] = mapped_column(
+        comment="何时起可在错题本中看到；为空表示不显示"
+    )
+    cleared_at: Mapped[datetime | None] = mapped_column(comment="连续答对两次后移出错题本的时间")
+
+    question: Mapped[Question] = relationship()
+
+
+class ApiToken(db.Model):
+    """A bearer token for non-browser clients; only its hash is stored."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("account.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    expires_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
