@@ -59,3 +59,123 @@ def make_user(
     set_roles(user, {Role(r) for r in roles}, scope.id if scope else None)
     db.session.flush()
     return user
+
+
+# --- banks, campaigns, quizzes -----------------------------------------------------------------
+
+
+def make_bank(name: str | None = None, per_type: int = 5, categories: tuple[str, ...] = ("党章",)):  # type: ignore[no-untyped-def]
+    """A bank with ``per_type`` questions of each type; keys are predictable for tests:
+    single → "B", multiple → ["A", "C"], judge → true, blank → ["甲", "乙"] (two blanks)."""
+    from decimal import Decimal
+
+    from quiz_app.services import banks
+    from quiz_app.services.importing import QuestionData, QuestionType
+
+    bank = banks.get_or_create_bank(name or f"题库{next(_seq)}")
+    for i in range(per_type):
+        for data in (
+            QuestionData(
+                QuestionType.SINGLE,
+                f"单选题{i}（　）",
+                ("甲", "乙", "丙", "丁"),
+                ("B",),
+                explanation=f"单选解析{i}",
+                categories=categories,
+            ),
+            QuestionData(
+                QuestionType.MULTIPLE,
+                f"多选题{i}（　）",
+                ("甲", "乙", "丙", "丁"),
+                ("A", "C"),
+                explanation=f"多选解析{i}",
+                categories=categories,
+            ),
+            QuestionData(
+                QuestionType.JUDGE,
+                f"判断题{i}。",
+                (),
+                ("T",),
+                explanation=f"判断解析{i}",
+                categories=categories,
+            ),
+            QuestionData(
+                QuestionType.BLANK,
+                f"填空题{i}：____和____。",
+                (),
+                (),
+                blanks=(("甲", "甲方"), ("乙",)),
+                explanation=f"填空解析{i}",
+                categories=categories,
+                score=Decimal(2),
+            ),
+        ):
+            banks.add_question(bank, data, None)
+    db.session.flush()
+    return bank
+
+
+def make_campaign(
+    branches: Iterable[Branch] | None = None,
+    *,
+    opens_at=None,  # type: ignore[no-untyped-def]
+    closes_at=None,  # type: ignore[no-untyped-def]
+    status: str = "published",
+    groups: Iterable[str] = (),
+    title: str | None = None,
+):  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from quiz_app import clock
+    from quiz_app.models import Campaign
+
+    moment = clock.now()
+    campaign = Campaign(
+        title=title or f"活动{next(_seq)}",
+        opens_at=opens_at or moment - timedelta(days=1),
+        closes_at=closes_at or moment + timedelta(days=7),
+        status=status,
+    )
+    campaign.branches = list(branches) if branches is not None else [root_branch()]
+    for name in groups:
+        group = db.session.scalar(sa.select(Group).where(Group.name == name)) or Group(name=name)
+        campaign.groups.append(group)
+    db.session.add(campaign)
+    db.session.flush()
+    return campaign
+
+
+def make_quiz(
+    campaign,  # type: ignore[no-untyped-def]
+    bank,  # type: ignore[no-untyped-def]
+    *,
+    sections: Iterable[tuple[str, int, str]] = (
+        ("single", 2, "2"),
+        ("multiple", 1, "3"),
+        ("judge", 1, "1"),
+        ("blank", 1, "4"),
+    ),
+    time_limit_seconds: int | None = 600,
+    attempts_allowed: int | None = 1,
+    **rules: object,
+):  # type: ignore[no-untyped-def]
+    """A quiz whose sections are (type, count, points each) drawn from ``bank``."""
+    from decimal import Decimal
+
+    from quiz_app.models import Quiz, QuizSection
+
+    quiz = Quiz(
+        campaign=campaign,
+        title=rules.pop("title", f"竞答{next(_seq)}"),  # type: ignore[arg-type]
+        time_limit_seconds=time_limit_seconds,
+        attempts_allowed=attempts_allowed,
+        shuffle_questions=rules.pop("shuffle_questions", False),  # type: ignore[arg-type]
+        **rules,
+    )
+    quiz.sections = [
+        QuizSection(position=i, question_type=t, count=n, points=Decimal(p), bank_ids=[bank.id])
+        for i, (t, n, p) in enumerate(sections)
+    ]
+    db.session.add(quiz)
+    db.session.flush()
+    return quiz

@@ -1,0 +1,512 @@
+"""Attempts: starting, saving answers, submitting, and finishing what nobody submitted.
+
+The rules an employee's fairness rests on live here and nowhere else:
+- the deadline is the earlier of start + time limit and the campaign's close;
+- saves are accepted until deadline + grace, later ones are refused;
+- an attempt past deadline + grace is graded from its saved answers by whoever touches it next;
+- a save carries the client's sequence number, and an older one never overwrites a newer one;
+- submitting is idempotent, and the attempt row is locked while it changes.
+
+Functions flush but never commit; an AttemptError leaves the session consistent (at most an
+overdue attempt was finalised), so callers commit in both cases.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from quiz_app.extensions import db
+from quiz_app.models import (
+    Attempt,
+    AttemptCounting,
+    AttemptItem,
+    AttemptStatus,
+    CampaignStatus,
+    Quiz,
+    ReviewPolicy,
+    User,
+    WrongAnswer,
+)
+from quiz_app.services import campaigns, grading, papers
+from quiz_app.services.importing import OPTION_KEYS
+
+DEFAULT_GRACE = timedelta(seconds=10)
+
+
+class AttemptError(Exception):
+    """Refused; ``status`` is the HTTP status the API answers with, the message is for people."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def deadline_for(quiz: Quiz, started_at: datetime) -> datetime:
+    """The earlier of start + time limit and the campaign's close."""
+    close = quiz.campaign.closes_at
+    if quiz.time_limit_seconds:
+        return min(started_at + timedelta(seconds=quiz.time_limit_seconds), close)
+    return close
+
+
+def _locked(attempt_id: int) -> Attempt | None:
+    # FOR UPDATE on PostgreSQL; SQLite already holds the write lock (BEGIN IMMEDIATE).
+    stmt = (
+        sa.select(Attempt)
+        .where(Attempt.id == attempt_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return db.session.scalars(stmt).first()
+
+
+def _owned(attempt_id: int, user: User) -> Attempt:
+    attempt = _locked(attempt_id)
+    if attempt is None or attempt.user_id != user.id:
+        raise AttemptError(404, "not_found", "找不到这次作答")
+    return attempt
+
+
+def overdue(attempt: Attempt, moment: datetime, grace: timedelta) -> bool:
+    """In progress, and past its deadline plus the network grace."""
+    return (
+        attempt.status == AttemptStatus.IN_PROGRESS
+        and attempt.deadline is not None
+        and moment > attempt.deadline + grace
+    )
+
+
+# --- starting ----------------------------------------------------------------------------------
+
+
+def _running(quiz: Quiz, user: User) -> Attempt | None:
+    stmt = (
+        sa.select(Attempt)
+        .where(
+            Attempt.quiz_id == quiz.id,
+            Attempt.user_id == user.id,
+            Attempt.status == AttemptStatus.IN_PROGRESS,
+        )
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return db.session.scalars(stmt).first()
+
+
+def start_attempt(
+    quiz: Quiz, user: User, moment: datetime, grace: timedelta = DEFAULT_GRACE
+) -> tuple[Attempt, bool]:
+    """(attempt, created): the attempt in progress, or a new one drawn from the quiz's rules.
+
+    Two starts at once give one attempt: the database's unique indexes decide, not a check.
+    """
+    campaign = quiz.campaign
+    if not campaigns.in_audience(user, campaign):
+        raise AttemptError(403, "not_in_audience", "这项竞答不面向您所在的部门或分组")
+    if campaign.status == CampaignStatus.DRAFT or moment < campaign.opens_at:
+        raise AttemptError(409, "not_open", "竞答尚未开始")
+    running = _running(quiz, user)
+    if running is not None:
+        if not overdue(running, moment, grace):
+            return running, False
+        finalize(running, moment)
+    if campaign.status == CampaignStatus.CLOSED or moment >= campaign.closes_at:
+        raise AttemptError(409, "closed", "竞答已结束")
+    used = (
+        db.session.scalar(
+            sa.select(sa.func.count()).where(Attempt.quiz_id == quiz.id, Attempt.user_id == user.id)
+        )
+        or 0
+    )
+    if quiz.attempts_allowed is not None and used >= quiz.attempts_allowed:
+        raise AttemptError(409, "no_attempts_left", f"您已作答{used}次，已用完全部作答机会")
+    seed = secrets.randbits(62)
+    try:
+        paper = papers.draw_paper(quiz, random.Random(seed))
+    except ValueError as exc:
+        raise AttemptError(409, "unavailable", f"试卷暂时无法生成，请联系组织者：{exc}") from exc
+    attempt = Attempt(
+        quiz=quiz,
+        user=user,
+        branch_id=user.branch_id,
+        number=used + 1,
+        status=AttemptStatus.IN_PROGRESS.value,
+        seed=seed,
+        started_at=moment,
+        deadline=deadline_for(quiz, moment),
+        max_score=sum((d.points for d in paper), Decimal(0)),
+        last_seq=0,
+    )
+    attempt.items = [
+        AttemptItem(
+            position=i + 1,
+            question_id=d.question_id,
+            revision_id=d.revision_id,
+            option_order=list(d.option_order),
+            points=d.points,
+            answer_seq=0,
+        )
+        for i, d in enumerate(paper)
+    ]
+    try:
+        with db.session.begin_nested():
+            db.session.add(attempt)
+    except IntegrityError:
+        # Another request started (or used up) this person's attempt a moment ago.
+        running = _running(quiz, user)
+        if running is not None:
+            return running, False
+        raise AttemptError(409, "no_attempts_left", "您已用完全部作答机会") from None
+    return attempt, True
+
+
+# --- answers -----------------------------------------------------------------------------------
+
+
+def to_stored(item: AttemptItem, shown: Any) -> Any:
+    """An answer in the keys the person saw, turned into the question's own keys."""
+    rev = item.revision
+    n = len(rev.options)
+    shown_keys = OPTION_KEYS[:n]
+
+    def original(key: Any) -> Any:
+        if not isinstance(key, str) or key not in shown_keys:
+            return key  # left for normalise_answer to reject with the right message
+        return OPTION_KEYS[item.option_order[shown_keys.index(key)]]
+
+    if rev.type == "single" and shown is not None:
+        shown = original(shown)
+    elif rev.type == "multiple" and isinstance(shown, list):
+        shown = [original(k) for k in shown]
+    try:
+        return grading.normalise_answer(rev.type, shown, n, len(rev.blanks))
+    except grading.AnswerShapeError as exc:
+        raise AttemptError(422, "bad_answer", str(exc)) from exc
+
+
+def to_shown(item: AttemptItem, stored: Any) -> Any:
+    """A stored answer (or key) in the keys as this attempt shows the options."""
+    if stored is None or item.revision.type not in ("single", "multiple"):
+        return stored
+    position = {orig: shown for shown, orig in enumerate(item.option_order)}
+
+    def shown(key: str) -> str:
+        return OPTION_KEYS[position[OPTION_KEYS.index(key)]]
+
+    if isinstance(stored, list):
+        return sorted(shown(k) for k in stored)
+    return shown(stored)
+
+
+def save_answer(
+    attempt_id: int,
+    user: User,
+    question_id: int,
+    answer: Any,
+    seq: int,
+    moment: datetime,
+    grace: timedelta = DEFAULT_GRACE,
+    flagged: bool | None = None,
+) -> tuple[AttemptItem, bool]:
+    """(item, applied). A save with a sequence number not above the item's last is ignored."""
+    attempt = _owned(attempt_id, user)
+    if attempt.is_final:
+        raise AttemptError(409, "final", "本次作答已交卷，答案不能再修改")
+    if overdue(attempt, moment, grace):
+        finalize(attempt, moment)
+        raise AttemptError(
+            409, "too_late", "已超过交卷时间，此答案未能保存；试卷已按已保存的答案评分"
+        )
+    item = db.session.scalar(
+        sa.select(AttemptItem).where(
+            AttemptItem.attempt_id == attempt.id, AttemptItem.question_id == question_id
+        )
+    )
+    if item is None:
+        raise AttemptError(404, "not_found", "这道题不在您的试卷中")
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+        raise AttemptError(422, "bad_seq", "保存序号应为正整数")
+    stored = to_stored(item, answer)
+    if seq <= item.answer_seq:
+        return item, False
+    item.answer = stored
+    item.answer_seq = seq
+    item.answered_at = moment
+    if flagged is not None:
+        item.flagged = bool(flagged)
+    attempt.last_seq = max(attempt.last_seq, seq)
+    return item, True
+
+
+def set_flag(
+    attempt_id: int,
+    user: User,
+    question_id: int,
+    flagged: bool,
+    moment: datetime,
+    grace: timedelta = DEFAULT_GRACE,
+) -> None:
+    """Mark a question for review in the answer sheet (never affects the score)."""
+    attempt = _owned(attempt_id, user)
+    if attempt.is_final or overdue(attempt, moment, grace):
+        return
+    db.session.execute(
+        sa.update(AttemptItem)
+        .where(AttemptItem.attempt_id == attempt.id, AttemptItem.question_id == question_id)
+        .values(flagged=flagged)
+    )
+
+
+# --- finishing ---------------------------------------------------------------------------------
+
+
+def _wrong_book_from(attempt: Attempt) -> None:
+    policy = attempt.quiz.review_policy
+    if policy == ReviewPolicy.NEVER:
+        return
+    available = (
+        attempt.finished_at if policy == ReviewPolicy.IMMEDIATE else attempt.quiz.campaign.closes_at
+    )
+    for item in attempt.items:
+        if item.correct:
+            continue
+        entry = db.session.scalar(
+            sa.select(WrongAnswer).where(
+                WrongAnswer.user_id == attempt.user_id, WrongAnswer.question_id == item.question_id
+            )
+        )
+        if entry is None:
+            db.session.add(
+                WrongAnswer(
+                    user_id=attempt.user_id,
+                    question_id=item.question_id,
+                    bank_id=item.question.bank_id,
+                    right_streak=0,
+                    times_wrong=1,
+                    added_at=attempt.finished_at,
+                    last_wrong_at=attempt.finished_at,
+                    available_at=available,
+                )
+            )
+        else:
+            entry.times_wrong += 1
+            entry.right_streak = 0
+            entry.cleared_at = None
+            entry.last_wrong_at = attempt.finished_at  # type: ignore[assignment]
+            if entry.available_at is None or (available and available < entry.available_at):
+                entry.available_at = available
+
+
+def grade_attempt(attempt: Attempt) -> None:
+    """(Re)compute every item's score and the attempt's total and pass/fail."""
+    total = Decimal(0)
+    for item in attempt.items:
+        item.score, item.correct = grading.grade(
+            item.revision, item.answer, item.points, attempt.quiz.multiple_scoring
+        )
+        total += item.score
+    attempt.score = total
+    pass_mark = attempt.quiz.pass_mark
+    attempt.passed = None if pass_mark is None else total >= pass_mark
+
+
+def finalize(attempt: Attempt, moment: datetime, submitted: bool = False) -> None:
+    """Grade from the saved answers and close the attempt. Timed-out attempts end at the deadline."""
+    if attempt.is_final:
+        return
+    if submitted:
+        status, finished = AttemptStatus.SUBMITTED, moment
+    else:
+        status, finished = AttemptStatus.TIMED_OUT, min(moment, attempt.deadline or moment)
+    if attempt.deadline is not None:
+        finished = min(finished, attempt.deadline)
+    attempt.status = status.value
+    attempt.finished_at = finished
+    attempt.time_used_seconds = max(0, int((finished - attempt.started_at).total_seconds()))
+    grade_attempt(attempt)
+    _wrong_book_from(attempt)
+    db.session.flush()
+
+
+def submit(
+    attempt_id: int, user: User, moment: datetime, grace: timedelta = DEFAULT_GRACE
+) -> Attempt:
+    """Hand in; idempotent. After deadline + grace it is graded as timed out, from saved answers."""
+    attempt = _owned(attempt_id, user)
+    if attempt.is_final:
+        return attempt
+    finalize(attempt, moment, submitted=not overdue(attempt, moment, grace))
+    return attempt
+
+
+def touch(attempt: Attempt, moment: datetime, grace: timedelta = DEFAULT_GRACE) -> Attempt:
+    """Any read of an attempt first finishes it if it is overdue (never left open)."""
+    if overdue(attempt, moment, grace):
+        locked = _locked(attempt.id)
+        if locked is not None and overdue(locked, moment, grace):
+            finalize(locked, moment)
+        return locked or attempt
+    return attempt
+
+
+def finalize_overdue(moment: datetime, grace: timedelta = DEFAULT_GRACE) -> int:
+    """Grade every attempt left open past deadline + grace; returns how many (for the CLI/cron)."""
+    ids = db.session.scalars(
+        sa.select(Attempt.id).where(
+            Attempt.status == AttemptStatus.IN_PROGRESS, Attempt.deadline < moment - grace
+        )
+    ).all()
+    done = 0
+    for attempt_id in ids:
+        attempt = _locked(attempt_id)
+        if attempt is not None and overdue(attempt, moment, grace):
+            finalize(attempt, moment)
+            done += 1
+    return done
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+def review_allowed(attempt: Attempt, moment: datetime) -> bool:
+    """May the person see the right answers and 解析 now? Never before the attempt is final."""
+    if not attempt.is_final:
+        return False
+    policy = attempt.quiz.review_policy
+    if policy == ReviewPolicy.IMMEDIATE:
+        return True
+    if policy == ReviewPolicy.AFTER_CLOSE:
+        campaign = attempt.quiz.campaign
+        return campaign.status == CampaignStatus.CLOSED or moment >= campaign.closes_at
+    return False
+
+
+def counted_attempts(quiz_id: int, counting: str) -> sa.Subquery:
+    """Each person's attempt that counts (best or last final one), as a subquery.
+
+    Columns: attempt_id, user_id, branch_id, score, time_used, finished_at. Statistics and
+    rankings read this one definition.
+    """
+    if counting == AttemptCounting.LAST:
+        order = [Attempt.number.desc()]
+    else:
+        order = [Attempt.score.desc(), Attempt.time_used_seconds.asc(), Attempt.finished_at.asc()]
+    ranked = (
+        sa.select(
+            Attempt.id.label("attempt_id"),
+            Attempt.user_id,
+            Attempt.branch_id,
+            Attempt.score,
+            Attempt.time_used_seconds.label("time_used"),
+            Attempt.finished_at,
+            sa.func.row_number().over(partition_by=Attempt.user_id, order_by=order).label("rn"),
+        )
+        .where(Attempt.quiz_id == quiz_id, Attempt.status != AttemptStatus.IN_PROGRESS)
+        .subquery()
+    )
+    return sa.select(ranked).where(ranked.c.rn == 1).subquery("counted")
+
+
+@dataclass(frozen=True)
+class Standing:
+    rank_overall: int
+    total_overall: int
+    rank_branch: int
+    total_branch: int
+
+
+def standing(quiz: Quiz, user: User) -> Standing | None:
+    """The person's rank among counted attempts: higher score, then less time, then earlier."""
+    counted = counted_attempts(quiz.id, quiz.counting)
+    mine = db.session.execute(sa.select(counted).where(counted.c.user_id == user.id)).first()
+    if mine is None:
+        return None
+    better = sa.or_(
+        counted.c.score > mine.score,
+        sa.and_(counted.c.score == mine.score, counted.c.time_used < mine.time_used),
+        sa.and_(
+            counted.c.score == mine.score,
+            counted.c.time_used == mine.time_used,
+            counted.c.finished_at < mine.finished_at,
+        ),
+    )
+
+    def count(*where: Any) -> int:
+        return db.session.scalar(sa.select(sa.func.count()).select_from(counted).where(*where)) or 0
+
+    same_branch = counted.c.branch_id == mine.branch_id
+    return Standing(
+        rank_overall=count(better) + 1,
+        total_overall=count(),
+        rank_branch=count(better, same_branch) + 1,
+        total_branch=count(same_branch),
+    )
+
+
+def attempt_payload(attempt: Attempt, moment: datetime) -> dict[str, Any]:
+    """What the phone receives. The key and 解析 only once the attempt is final and review allowed."""
+    reveal = review_allowed(attempt, moment)
+    questions, answers, flags = [], {}, []
+    for item in attempt.items:
+        rev = item.revision
+        q: dict[str, Any] = {
+            "id": item.question_id,
+            "position": item.position,
+            "type": rev.type,
+            "stem": rev.stem,
+            "options": [
+                {"key": OPTION_KEYS[i], "text": rev.options[orig]}
+                for i, orig in enumerate(item.option_order)
+            ],
+            "blanks": len(rev.blanks) if rev.type == "blank" else 0,
+            "score": str(item.points),
+        }
+        if reveal:
+            q["awarded"] = str(item.score)
+            q["correct"] = item.correct
+            q["explanation"] = rev.explanation
+            if rev.type == "judge":
+                q["correct_answer"] = rev.answer == ["T"]
+            elif rev.type == "blank":
+                q["correct_answer"] = [list(b) for b in rev.blanks]
+            elif rev.type == "single":
+                q["correct_answer"] = to_shown(item, rev.answer[0])
+            else:
+                q["correct_answer"] = to_shown(item, list(rev.answer))
+        questions.append(q)
+        if item.answer is not None:
+            answers[str(item.question_id)] = to_shown(item, item.answer)
+        if item.flagged:
+            flags.append(item.question_id)
+    payload: dict[str, Any] = {
+        "id": attempt.id,
+        "quiz_id": attempt.quiz_id,
+        "quiz_title": attempt.quiz.title,
+        "number": attempt.number,
+        "status": attempt.status,
+        "started_at": attempt.started_at.isoformat(),
+        "deadline": attempt.deadline.isoformat() if attempt.deadline else None,
+        "server_time": moment.isoformat(),
+        "last_seq": attempt.last_seq,
+        "questions": questions,
+        "answers": answers,
+        "flagged": flags,
+        "review": reveal,
+    }
+    if attempt.is_final:
+        payload["result"] = {
+            "score": str(attempt.score),
+            "max_score": str(attempt.max_score),
+            "passed": attempt.passed,
+            "time_used_seconds": attempt.time_used_seconds,
+            "finished_at": attempt.finished_at.isoformat() if attempt.finished_at else None,
+        }
+    return payload
