@@ -222,6 +222,23 @@ def demo_command(port: int, host: str, no_serve: bool) -> None:
     run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
 
 
+@click.command("finalize-overdue")
+@with_appcontext
+def finalize_overdue_command() -> None:
+    """Grade every attempt left open past its deadline (run it from cron every few minutes)."""
+    from datetime import timedelta
+
+    from flask import current_app
+
+    from quiz_app.clock import now
+    from quiz_app.services.attempts import finalize_overdue
+
+    grace = timedelta(seconds=current_app.config["QUIZ_SAVE_GRACE_SECONDS"])
+    count = finalize_overdue(now(), grace)
+    db.session.commit()
+    click.echo(f"已按保存的答案为 {count} 份超时未交的试卷评分。")
+
+
 def register_commands(app: Flask) -> None:
     for command in (
         init_command,
@@ -230,7 +247,12 @@ def register_commands(app: Flask) -> None:
         import_bank_command,
         export_bank_command,
         demo_command,
+        finalize_overdue_command,
     ):
+        app.cli.add_command(command)
+    from quiz_app.cli_stats import COMMANDS
+
+    for command in COMMANDS:
         app.cli.add_command(command)
 
 

@@ -46,3 +46,14 @@ def format_local(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """Display form of a stored timestamp in Asia/Shanghai; empty for None."""
     local = to_local(moment)
     return local.strftime(fmt) if local else ""
+
+
+def format_duration(seconds: int | None) -> str:
+    """ "12分05秒" — how time used and limits read on the pages."""
+    if seconds is None:
+        return ""
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours}小时{minutes:02d}分"
+    return f"{minutes}分{secs:02d}秒" if minutes else f"{secs}秒"

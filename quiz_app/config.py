@@ -56,6 +56,8 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "QUIZ_LOGIN_MAX_FAILURES_USER": _int("QUIZ_LOGIN_MAX_FAILURES_USER", 5),
         "QUIZ_LOGIN_MAX_FAILURES_ADDR": _int("QUIZ_LOGIN_MAX_FAILURES_ADDR", 30),
         "QUIZ_LOGIN_WINDOW_MINUTES": _int("QUIZ_LOGIN_WINDOW_MINUTES", 15),
+        # Saves are accepted this long after an attempt's deadline (the network's share of time).
+        "QUIZ_SAVE_GRACE_SECONDS": _int("QUIZ_SAVE_GRACE_SECONDS", 10),
         "QUIZ_PROXY_COUNT": _int("QUIZ_PROXY_COUNT", 0),
         "QUIZ_ORG_NAME": os.environ.get("QUIZ_ORG_NAME", "学习竞答平台"),
     }

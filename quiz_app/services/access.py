@@ -57,7 +57,10 @@ def home_links(user: User) -> list[tuple[str, str]]:
     """(endpoint, label) of the work areas a person's roles open, for the home page and menu."""
     links: list[tuple[str, str]] = []
     if can_organize(user):
+        links.append(("campaigns.index", "活动与竞答"))
         links.append(("banks.index", "题库管理"))
+    if can_lead(user) or can_organize(user):
+        links.append(("dashboard.index", "统计"))
     if is_admin(user):
         links.append(("admin.users", "人员与部门管理"))
     return links

@@ -81,7 +81,7 @@ def _error_page(code: int, title: str, message: str) -> Callable[[Exception], An
 
 def init_app(app: Flask) -> None:
     """Register blueprints, sign-in, error pages, headers and template helpers."""
-    from quiz_app.web import admin, auth, banks, home
+    from quiz_app.web import admin, auth, banks, campaigns, dashboard, home, take
 
     if app.config["QUIZ_PROXY_COUNT"]:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
@@ -96,6 +96,13 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(home.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(banks.bp)
+    app.register_blueprint(take.bp)
+    app.register_blueprint(campaigns.bp)
+    app.register_blueprint(dashboard.bp)
+
+    from quiz_app import api
+
+    app.register_blueprint(api.bp)
 
     app.before_request(_force_password_change)
     app.after_request(_security_headers)
@@ -112,6 +119,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(500, _error_page(500, "服务器出错", "服务器暂时出错，请稍后再试。"))
 
     app.jinja_env.filters["local"] = clock.format_local
+    app.jinja_env.filters["duration"] = clock.format_duration
 
     @app.context_processor
     def _globals() -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
-from quiz_app.services import access
+from quiz_app.services import access, campaigns
 from quiz_app.services.branches import full_name
 
 bp = Blueprint("home", __name__)
@@ -21,7 +21,7 @@ def index() -> Any:
         "home/index.html",
         branch_name=full_name(user.branch),
         links=access.home_links(user),
-        open_items=[],  # filled by campaigns and quizzes once they exist (issue 4)
+        open_items=campaigns.open_quizzes_for(user),
     )
 
 

@@ -1,0 +1,317 @@
+"""The OpenAPI 3.1 document for /api/v1 — kept beside the routes; a test checks they agree."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _err(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def _ok(description: str, schema: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+    }
+
+
+SECURITY = [{"bearer": []}, {"cookie": []}]
+ATTEMPT_ID = {"name": "attempt_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+
+
+def document() -> dict[str, Any]:
+    """The whole document (built each time: it is small and never stale)."""
+    from quiz_app.api.stats import openapi_paths
+
+    doc = _core()
+    doc["paths"].update(openapi_paths())
+    return doc
+
+
+def _core() -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "学习竞答平台 API",
+            "version": "1",
+            "description": (
+                "浏览器使用会话 Cookie，修改类请求需在 X-CSRFToken 头中带上页面的 CSRF 令牌；"
+                "其他客户端先用 POST /api/v1/tokens 换取令牌，再以 Authorization: Bearer 发送。"
+                '答案格式：单选 "B"，多选 ["A","C"]，判断 true/false，填空 ["…","…"]；'
+                "选项字母是本次试卷显示的字母。"
+            ),
+        },
+        "servers": [{"url": "/api/v1"}],
+        "paths": {
+            "/tokens": {
+                "post": {
+                    "summary": "用登录名和密码换取访问令牌",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["username", "password"],
+                                    "properties": {
+                                        "username": {"type": "string"},
+                                        "password": {"type": "string"},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "201": _ok("令牌", "Token"),
+                        "401": _err("登录名或密码错误"),
+                        "422": _err("请求缺少字段"),
+                        "429": _err("失败次数过多，暂时锁定"),
+                    },
+                }
+            },
+            "/me": {
+                "get": {
+                    "summary": "当前账号",
+                    "security": SECURITY,
+                    "responses": {"200": _ok("账号", "User"), "401": _err("未登录")},
+                }
+            },
+            "/quizzes": {
+                "get": {
+                    "summary": "当前对我开放的竞答及我的状态",
+                    "security": SECURITY,
+                    "responses": {"200": _ok("竞答列表", "QuizList"), "401": _err("未登录")},
+                }
+            },
+            "/quizzes/{quiz_id}/attempts": {
+                "post": {
+                    "summary": "开始作答；已有进行中的作答时返回它",
+                    "security": SECURITY,
+                    "parameters": [
+                        {
+                            "name": "quiz_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer"},
+                        }
+                    ],
+                    "responses": {
+                        "201": _ok("新的作答", "Attempt"),
+                        "200": _ok("进行中的作答", "Attempt"),
+                        "403": _err("不在参加范围内"),
+                        "404": _err("竞答不存在"),
+                        "409": _err("未开始、已结束或次数已用完"),
+                    },
+                }
+            },
+            "/attempts/{attempt_id}": {
+                "get": {
+                    "summary": "作答状态、已保存的答案；交卷且允许时含答案和解析",
+                    "security": SECURITY,
+                    "parameters": [ATTEMPT_ID],
+                    "responses": {"200": _ok("作答", "Attempt"), "404": _err("不存在或不属于我")},
+                }
+            },
+            "/attempts/{attempt_id}/answers/{question_id}": {
+                "put": {
+                    "summary": "保存一道题的答案（按序号，旧的不会覆盖新的）",
+                    "security": SECURITY,
+                    "parameters": [
+                        ATTEMPT_ID,
+                        {
+                            "name": "question_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer"},
+                        },
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/AnswerSave"}
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": _ok("已保存（applied=false 表示序号较旧，未覆盖）", "AnswerSaved"),
+                        "404": _err("不存在或不属于我"),
+                        "409": _err("已交卷，或已超过截止时间加宽限"),
+                        "422": _err("答案格式与题型不符"),
+                    },
+                }
+            },
+            "/attempts/{attempt_id}/submit": {
+                "post": {
+                    "summary": "交卷（重复提交返回同一结果）",
+                    "security": SECURITY,
+                    "parameters": [ATTEMPT_ID],
+                    "responses": {
+                        "200": _ok("评分结果", "Attempt"),
+                        "404": _err("不存在或不属于我"),
+                    },
+                }
+            },
+            "/openapi.json": {
+                "get": {"summary": "本文档", "responses": {"200": {"description": "OpenAPI 文档"}}}
+            },
+        },
+        "components": {
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "cookie": {"type": "apiKey", "in": "cookie", "name": "session"},
+            },
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "required": ["error", "code"],
+                    "properties": {"error": {"type": "string"}, "code": {"type": "string"}},
+                },
+                "User": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "username": {"type": "string"},
+                        "real_name": {"type": "string"},
+                        "branch": {"type": "string"},
+                        "must_change_password": {"type": "boolean"},
+                    },
+                },
+                "Token": {
+                    "type": "object",
+                    "required": ["token", "expires_at", "user"],
+                    "properties": {
+                        "token": {"type": "string"},
+                        "expires_at": {"type": "string", "format": "date-time"},
+                        "user": {"$ref": "#/components/schemas/User"},
+                    },
+                },
+                "QuizList": {
+                    "type": "object",
+                    "properties": {
+                        "server_time": {"type": "string", "format": "date-time"},
+                        "quizzes": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "id": {"type": "integer"},
+                                    "title": {"type": "string"},
+                                    "state": {
+                                        "type": "string",
+                                        "enum": ["未参加", "进行中", "已完成"],
+                                    },
+                                    "attempts_used": {"type": "integer"},
+                                    "attempts_allowed": {"type": ["integer", "null"]},
+                                    "in_progress_attempt_id": {"type": ["integer", "null"]},
+                                    "best_score": {"type": ["string", "null"]},
+                                    "max_score": {"type": "string"},
+                                    "time_limit_seconds": {"type": ["integer", "null"]},
+                                    "closes_at": {"type": "string", "format": "date-time"},
+                                },
+                            },
+                        },
+                    },
+                },
+                "Question": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "position": {"type": "integer"},
+                        "type": {
+                            "type": "string",
+                            "enum": ["single", "multiple", "judge", "blank"],
+                        },
+                        "stem": {"type": "string"},
+                        "options": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "key": {"type": "string"},
+                                    "text": {"type": "string"},
+                                },
+                            },
+                        },
+                        "blanks": {"type": "integer"},
+                        "score": {"type": "string"},
+                        "awarded": {"type": "string", "description": "仅在允许查看答案时"},
+                        "correct": {"type": "boolean", "description": "仅在允许查看答案时"},
+                        "correct_answer": {"description": "仅在交卷且允许查看答案时"},
+                        "explanation": {
+                            "type": "string",
+                            "description": "仅在交卷且允许查看答案时",
+                        },
+                    },
+                },
+                "Attempt": {
+                    "type": "object",
+                    "required": ["id", "deadline", "server_time", "questions", "answers"],
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "quiz_id": {"type": "integer"},
+                        "quiz_title": {"type": "string"},
+                        "number": {"type": "integer"},
+                        "status": {
+                            "type": "string",
+                            "enum": ["in_progress", "submitted", "timed_out"],
+                        },
+                        "started_at": {"type": "string", "format": "date-time"},
+                        "deadline": {"type": ["string", "null"], "format": "date-time"},
+                        "server_time": {"type": "string", "format": "date-time"},
+                        "last_seq": {"type": "integer"},
+                        "questions": {
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/Question"},
+                        },
+                        "answers": {
+                            "type": "object",
+                            "additionalProperties": True,
+                            "description": "题目 id → 已保存的答案",
+                        },
+                        "flagged": {"type": "array", "items": {"type": "integer"}},
+                        "review": {"type": "boolean"},
+                        "result": {
+                            "type": "object",
+                            "properties": {
+                                "score": {"type": "string"},
+                                "max_score": {"type": "string"},
+                                "passed": {"type": ["boolean", "null"]},
+                                "time_used_seconds": {"type": ["integer", "null"]},
+                                "finished_at": {"type": ["string", "null"], "format": "date-time"},
+                            },
+                        },
+                    },
+                },
+                "AnswerSave": {
+                    "type": "object",
+                    "required": ["answer", "seq"],
+                    "properties": {
+                        "answer": {
+                            "description": '单选 "B"；多选 ["A","C"]；判断 true/false；填空 ["…"]；null 清除'
+                        },
+                        "seq": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "description": "本次作答内递增的序号",
+                        },
+                        "flagged": {"type": "boolean"},
+                    },
+                },
+                "AnswerSaved": {
+                    "type": "object",
+                    "properties": {
+                        "question_id": {"type": "integer"},
+                        "seq": {"type": "integer"},
+                        "applied": {"type": "boolean"},
+                        "answer": {},
+                        "saved_at": {"type": "string", "format": "date-time"},
+                    },
+                },
+            },
+        },
+    }
