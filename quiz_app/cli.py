@@ -195,8 +195,11 @@ def export_bank_command(name: str, path: Path) -> None:
 @click.option("--port", default=5000, show_default=True, help="端口")
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听地址")
 @click.option("--no-serve", is_flag=True, help="只准备演示数据，不启动服务")
+@click.option(
+    "--simulate", type=click.IntRange(0, 10000), default=0, help="再模拟 N 名已参加竞答的人员"
+)
 @with_appcontext
-def demo_command(port: int, host: str, no_serve: bool) -> None:
+def demo_command(port: int, host: str, no_serve: bool, simulate: int) -> None:
     """Migrate, load the demo organisation and sign-ins, then serve the app."""
     from flask import current_app
 
@@ -207,8 +210,15 @@ def demo_command(port: int, host: str, no_serve: bool) -> None:
     db.session.commit()
     click.echo(
         f"演示数据就绪：{figures['branches']} 个部门，{figures['people']} 人"
-        f"（本次新增 {figures['people_created']} 人），示例题库本次新增 {figures['questions_created']} 题。"
+        f"（本次新增 {figures['people_created']} 人），示例题库本次新增 {figures['questions_created']} 题，"
+        f"新增进行中的活动 {figures['campaigns_created']} 个。"
     )
+    if simulate:
+        from quiz_app.clock import now
+
+        simulated = demo.simulate(simulate, now())
+        db.session.commit()
+        click.echo(f"已模拟 {simulated} 名人员参加“{demo.DEMO_CAMPAIGNS[0][0]}”。")
     click.echo(f"演示账号（密码均为 {demo.DEMO_PASSWORD}）：")
     for acc in demo.DEMO_ACCOUNTS:
         click.echo(f"  {acc.username:<16} {acc.note}")

@@ -9,10 +9,13 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import sqlalchemy as sa
 
+from quiz_app.clock import now
 from quiz_app.extensions import db
 from quiz_app.models import Branch, Group, Role, User
 from quiz_app.services.accounts import set_password, set_roles, set_unusable_password
@@ -161,6 +164,133 @@ def seed_banks(folder: Path = SAMPLE_BANKS) -> dict[str, int]:
     return added
 
 
+# (title, theme, bank name, [(type, count, points)], minutes, attempts allowed, review policy)
+DEMO_CAMPAIGNS = (
+    (
+        "党史学习教育知识竞答",
+        "党史学习教育",
+        "党史学习教育",
+        [("single", 10, "3"), ("multiple", 5, "4"), ("judge", 10, "2"), ("blank", 5, "6")],
+        20,
+        1,
+        "immediate",
+    ),
+    (
+        "纪律教育月·党章党规知识测试",
+        "纪律教育月",
+        "党章党规与廉洁纪律",
+        [("single", 8, "5"), ("multiple", 4, "5"), ("judge", 5, "4")],
+        15,
+        3,
+        "immediate",
+    ),
+)
+
+
+def seed_campaigns(moment: datetime) -> int:
+    """Open campaigns with a timed quiz each, for the whole bureau; found by title on a rerun."""
+    from quiz_app.models import Bank, Campaign, Quiz, QuizSection
+
+    organizer = db.session.scalar(sa.select(User).where(User.username == "demo-organizer"))
+    root = db.session.scalar(sa.select(Branch).where(Branch.code == "SFJ"))
+    created = 0
+    for title, theme, bank_name, sections, minutes, allowed, review in DEMO_CAMPAIGNS:
+        if db.session.scalar(sa.select(Campaign.id).where(Campaign.title == title)) is not None:
+            continue
+        bank = db.session.scalar(sa.select(Bank).where(Bank.name == bank_name))
+        assert bank is not None and root is not None
+        campaign = Campaign(
+            title=title,
+            description=f"面向全局干部职工的{theme}线上知识竞答。",
+            theme=theme,
+            opens_at=moment - timedelta(days=10),
+            closes_at=moment + timedelta(days=30),
+            status="published",
+            published_at=moment - timedelta(days=10),
+            created_by=organizer,
+        )
+        campaign.branches = [root]
+        quiz = Quiz(
+            campaign=campaign,
+            title=f"{theme}竞答",
+            instructions="请独立完成。计时以服务器时间为准，时间到自动交卷。",
+            time_limit_seconds=minutes * 60,
+            attempts_allowed=allowed,
+            pass_mark=Decimal(60),
+            shuffle_questions=True,
+            shuffle_options=True,
+            review_policy=review,
+            multiple_scoring="half_for_partial",
+        )
+        quiz.sections = [
+            QuizSection(position=i, question_type=t, count=n, points=Decimal(p), bank_ids=[bank.id])
+            for i, (t, n, p) in enumerate(sections)
+        ]
+        db.session.add(campaign)
+        created += 1
+    db.session.flush()
+    return created
+
+
+def simulate(count: int, moment: datetime, seed: int = 7) -> int:
+    """Past participants with plausible answers, so leaders' pages have figures: up to ``count``
+    of them in all, so a rerun with the same number adds nothing.
+
+    Each simulated person has an ability; they answer right with that probability, else pick a
+    wrong option. Starts are spread over the campaign's first days.
+    """
+    from quiz_app.models import Attempt, Campaign
+    from quiz_app.services import attempts
+    from quiz_app.services.importing import OPTION_KEYS
+
+    rng = random.Random(seed)
+    quiz = db.session.scalar(
+        sa.select(Campaign).where(Campaign.title == DEMO_CAMPAIGNS[0][0])
+    ).quizzes[0]  # type: ignore[union-attr]
+    taken = set(db.session.scalars(sa.select(Attempt.user_id).where(Attempt.quiz_id == quiz.id)))
+    people = [
+        u
+        for u in db.session.scalars(
+            sa.select(User).where(User.username.like("D%"), User.active).order_by(User.username)
+        )
+        if u.id not in taken
+    ]
+    rng.shuffle(people)
+    count = max(0, count - len(taken))
+    done = 0
+    opens = quiz.campaign.opens_at
+    for user in people[:count]:
+        start = min(
+            opens + timedelta(minutes=rng.randint(30, 9 * 24 * 60)), moment - timedelta(hours=1)
+        )
+        attempt, _ = attempts.start_attempt(quiz, user, start)
+        ability = rng.betavariate(5, 2)
+        for seq, item in enumerate(attempt.items, start=1):
+            rev = item.revision
+            right = rng.random() < ability
+            keys = list(OPTION_KEYS[: len(rev.options)])
+            if rev.type == "single":
+                answer = (
+                    rev.answer[0] if right else rng.choice([k for k in keys if k not in rev.answer])
+                )
+                shown = attempts.to_shown(item, answer)
+            elif rev.type == "multiple":
+                answer = (
+                    list(rev.answer) if right else rng.sample(keys, rng.randint(1, len(keys) - 1))
+                )
+                shown = attempts.to_shown(item, sorted(answer))
+            elif rev.type == "judge":
+                shown = (rev.answer == ["T"]) == right
+            else:
+                shown = [alts[0] if right else "不记得" for alts in rev.blanks]
+            attempts.save_answer(attempt.id, user, item.question_id, shown, seq, start)
+        used = timedelta(seconds=rng.randint(240, (quiz.time_limit_seconds or 1200) - 30))
+        attempts.submit(attempt.id, user, start + used)
+        done += 1
+    db.session.flush()
+    return done
+
+
 def seed_all() -> dict[str, int]:
     """Everything the demo needs; flushes, the caller commits."""
     branches = seed_organisation()
@@ -170,7 +300,9 @@ def seed_all() -> dict[str, int]:
     seed_demo_accounts(branches)
     db.session.flush()
     questions = sum(seed_banks().values())
+    campaigns = seed_campaigns(now())
     return {
+        "campaigns_created": campaigns,
         "questions_created": questions,
         "branches": len(branches),
         "people_created": people,

@@ -81,7 +81,7 @@ def _error_page(code: int, title: str, message: str) -> Callable[[Exception], An
 
 def init_app(app: Flask) -> None:
     """Register blueprints, sign-in, error pages, headers and template helpers."""
-    from quiz_app.web import admin, auth, banks, campaigns, dashboard, home, take
+    from quiz_app.web import admin, auth, banks, campaigns, dashboard, home, practice, take
 
     if app.config["QUIZ_PROXY_COUNT"]:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
@@ -97,6 +97,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(banks.bp)
     app.register_blueprint(take.bp)
+    app.register_blueprint(practice.bp)
     app.register_blueprint(campaigns.bp)
     app.register_blueprint(dashboard.bp)
 

@@ -1,0 +1,149 @@
+"""Practice pages: 每日一练 and the wrong-answer book, server-rendered (they work without JS)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
+
+from quiz_app.clock import now
+from quiz_app.extensions import db
+from quiz_app.models import Question
+from quiz_app.services import practice
+from quiz_app.services.grading import AnswerShapeError
+from quiz_app.services.importing import OPTION_KEYS
+from quiz_app.web.forms import ConfirmForm
+
+bp = Blueprint("practice", __name__, url_prefix="/practice")
+TYPE_LABELS = {"single": "单选", "multiple": "多选", "judge": "判断", "blank": "填空"}
+
+
+def answer_from_form(question_type: str, form: MultiDict[str, str], blanks: int) -> Any:
+    """The posted fields in the API's answer shape (None when nothing was chosen)."""
+    if question_type == "single":
+        return form.get("answer") or None
+    if question_type == "multiple":
+        return form.getlist("answer") or None
+    if question_type == "judge":
+        value = form.get("answer")
+        return {"true": True, "false": False}.get(value or "")
+    texts = form.getlist("blank")[:blanks]
+    return texts + [""] * (blanks - len(texts))
+
+
+def _render_question(
+    question: Question, action: str, mode: str, error: str | None = None, **extra: Any
+) -> Any:
+    return render_template(
+        "practice/question.html",
+        question=question,
+        revision=question.current_revision,
+        action=action,
+        mode=mode,
+        error=error,
+        labels=TYPE_LABELS,
+        keys=OPTION_KEYS,
+        form=ConfirmForm(),
+        **extra,
+    )
+
+
+def _feedback(feedback: practice.Feedback, next_url: str, mode: str) -> Any:
+    return render_template(
+        "practice/feedback.html",
+        fb=feedback,
+        next_url=next_url,
+        mode=mode,
+        labels=TYPE_LABELS,
+        keys=OPTION_KEYS,
+    )
+
+
+@bp.get("/")
+@login_required
+def index() -> Any:
+    moment = now()
+    today = practice.daily_set(current_user, moment)
+    done = practice.answered_today(current_user, moment)
+    book = practice.book(current_user, moment)
+    return render_template(
+        "practice/index.html",
+        today=today,
+        done=done,
+        right=sum(1 for q in today if done.get(q.id)),
+        book=book,
+        book_total=sum(len(items) for _, items in book),
+    )
+
+
+@bp.route("/daily", methods=["GET", "POST"])
+@login_required
+def daily() -> Any:
+    moment = now()
+    today = practice.daily_set(current_user, moment)
+    done = practice.answered_today(current_user, moment)
+    pending = [q for q in today if q.id not in done]
+    if request.method == "POST":
+        question = db.session.get(Question, request.form.get("question_id", type=int) or 0)
+        if question is None or question.id not in {q.id for q in today}:
+            abort(404)
+        if not ConfirmForm().validate_on_submit():
+            abort(400)
+        rev = question.current_revision
+        assert rev is not None
+        raw = answer_from_form(rev.type, request.form, len(rev.blanks))
+        if raw is None or (isinstance(raw, list) and not any(str(x).strip() for x in raw)):
+            return _render_question(
+                question,
+                url_for("practice.daily"),
+                "daily",
+                "请先作答再提交",
+                progress=(len(done) + 1, len(today)),
+            )
+        try:
+            feedback = practice.answer(current_user, question, raw, moment, "daily")
+        except AnswerShapeError as exc:
+            return _render_question(
+                question,
+                url_for("practice.daily"),
+                "daily",
+                str(exc),
+                progress=(len(done) + 1, len(today)),
+            )
+        db.session.commit()
+        return _feedback(feedback, url_for("practice.daily"), "daily")
+    if not today:
+        return render_template("practice/empty.html")
+    if not pending:
+        return redirect(url_for("practice.index"))
+    return _render_question(
+        pending[0], url_for("practice.daily"), "daily", progress=(len(done) + 1, len(today))
+    )
+
+
+@bp.route("/wrong/<int:question_id>", methods=["GET", "POST"])
+@login_required
+def redo(question_id: int) -> Any:
+    moment = now()
+    entry = practice.book_entry(current_user, question_id, moment)
+    if entry is None:
+        abort(404)
+    question = entry.question
+    action = url_for("practice.redo", question_id=question_id)
+    if request.method == "POST":
+        if not ConfirmForm().validate_on_submit():
+            abort(400)
+        rev = question.current_revision
+        assert rev is not None
+        raw = answer_from_form(rev.type, request.form, len(rev.blanks))
+        if raw is None or (isinstance(raw, list) and not any(str(x).strip() for x in raw)):
+            return _render_question(question, action, "wrong", "请先作答再提交", entry=entry)
+        try:
+            feedback = practice.answer(current_user, question, raw, moment, "wrongbook")
+        except AnswerShapeError as exc:
+            return _render_question(question, action, "wrong", str(exc), entry=entry)
+        db.session.commit()
+        return _feedback(feedback, url_for("practice.index"), "wrong")
+    return _render_question(question, action, "wrong", entry=entry)
