@@ -303,3 +303,27 @@ def test_cli_import_and_export_bank(app: Flask, runner, tmp_path: Path) -> None:
     assert "题库中已存在 2 题" in again.output and "跳过 2" in again.output
     missing = runner.invoke(args=["export-bank", "没有这个", str(out)])
     assert missing.exit_code != 0 and "找不到题库" in missing.output
+
+
+def test_rename_a_bank_but_not_onto_another_name(app: Flask, organizer_client: FlaskClient) -> None:
+    bank_id = _make_bank(app)
+    with app.app_context():
+        banks.get_or_create_bank("已有题库")
+        db.session.commit()
+    clash = organizer_client.post(
+        f"/manage/banks/{bank_id}/settings", data={"name": "已有题库", "description": ""}
+    )
+    assert "已有名为“已有题库”的题库" in clash.get_data(as_text=True)
+    organizer_client.post(
+        f"/manage/banks/{bank_id}/settings", data={"name": "新名称", "description": "说明文字"}
+    )
+    page = organizer_client.get(f"/manage/banks/{bank_id}").get_data(as_text=True)
+    assert "新名称" in page and "说明文字" in page
+
+
+def test_generic_stems_with_other_options_are_separate_questions(bank: Bank) -> None:
+    text = "一、单选题\n1．下列说法正确的是（　）。\nA．甲\nB．乙\n答案：A\n2．下列说法正确的是（　）。\nA．丙\nB．丁\n答案：B\n"
+    summary = banks.apply_import(bank, parse_text(text), banks.OnDuplicate.SKIP, None)
+    assert summary.created == 2
+    again = banks.preview_import(bank, parse_text(text.replace("A．甲\nB．乙", "A．乙\nB．甲")))
+    assert len(again.duplicates) == 2  # same options in another order is the same question

@@ -61,13 +61,6 @@ def _branch_choices(
     ]
 
 
-def _get_or_404(model: type[Any], ident: int) -> Any:
-    obj = db.session.get(model, ident)
-    if obj is None:
-        abort(404)
-    return obj
-
-
 @bp.get("/")
 def index() -> Any:
     return redirect(url_for("admin.users"))
@@ -102,7 +95,7 @@ def branch_list() -> Any:
 
 @bp.route("/branches/<int:branch_id>", methods=["GET", "POST"])
 def branch_edit(branch_id: int) -> Any:
-    branch = _get_or_404(Branch, branch_id)
+    branch = db.get_or_404(Branch, branch_id)
     form = BranchForm(obj=branch, parent_id=branch.parent_id or 0)
     form.parent_id.choices = _branch_choices("（无，作为最上级）")
     move = MoveBranchForm(parent_id=branch.parent_id or 0)
@@ -157,7 +150,7 @@ def users() -> Any:
             sa.or_(User.username.ilike(like), User.real_name.ilike(like), User.phone.ilike(like))
         )
     if branch_id:
-        branch = _get_or_404(Branch, branch_id)
+        branch = db.get_or_404(Branch, branch_id)
         stmt = stmt.where(User.branch_id.in_(branches.subtree_ids(branch)))
     pagination = db.paginate(stmt, page=page, per_page=PAGE_SIZE, error_out=False)
     return render_template(
@@ -246,7 +239,7 @@ def user_new() -> Any:
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 def user_edit(user_id: int) -> Any:
-    user = _get_or_404(User, user_id)
+    user = db.get_or_404(User, user_id)
     form = _user_form(user)
     if form.validate_on_submit():
         if _save_user(form, user) is not None:
@@ -259,7 +252,7 @@ def user_edit(user_id: int) -> Any:
 
 @bp.post("/users/<int:user_id>/reset-password")
 def user_reset_password(user_id: int) -> Any:
-    user = _get_or_404(User, user_id)
+    user = db.get_or_404(User, user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     password = generate_password()
@@ -270,7 +263,7 @@ def user_reset_password(user_id: int) -> Any:
 
 @bp.post("/users/<int:user_id>/deactivate")
 def user_deactivate(user_id: int) -> Any:
-    user = _get_or_404(User, user_id)
+    user = db.get_or_404(User, user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     if user.id == current_user.id:

@@ -43,13 +43,6 @@ def _organizers_only() -> None:
     return None
 
 
-def _bank_or_404(bank_id: int) -> Bank:
-    bank = db.session.get(Bank, bank_id)
-    if bank is None:
-        abort(404)
-    return bank
-
-
 def _question_or_404(bank: Bank, question_id: int) -> Question:
     question = db.session.get(Question, question_id)
     if question is None or question.bank_id != bank.id:
@@ -93,7 +86,7 @@ def template() -> Any:
 
 @bp.get("/<int:bank_id>")
 def show(bank_id: int) -> Any:
-    bank = _bank_or_404(bank_id)
+    bank = db.get_or_404(Bank, bank_id)
     f = banks.QuestionFilter(
         text=request.args.get("q", ""),
         type=request.args.get("type", "") if request.args.get("type") in TYPE_LABELS else "",
@@ -119,9 +112,26 @@ def show(bank_id: int) -> Any:
     )
 
 
+@bp.route("/<int:bank_id>/settings", methods=["GET", "POST"])
+def settings(bank_id: int) -> Any:
+    bank = db.get_or_404(Bank, bank_id)
+    form = BankForm(obj=bank)
+    if form.validate_on_submit():
+        name = (form.name.data or "").strip()
+        clash = db.session.scalar(sa.select(Bank.id).where(Bank.name == name, Bank.id != bank.id))
+        if clash is not None:
+            form.name.errors = [*form.name.errors, f"已有名为“{name}”的题库"]
+        else:
+            bank.name, bank.description = name, (form.description.data or "").strip()
+            db.session.commit()
+            flash("已保存", "success")
+            return redirect(url_for("banks.show", bank_id=bank.id))
+    return render_template("banks/settings.html", bank=bank, form=form)
+
+
 @bp.get("/<int:bank_id>/export.xlsx")
 def export(bank_id: int) -> Any:
-    bank = _bank_or_404(bank_id)
+    bank = db.get_or_404(Bank, bank_id)
     return _xlsx_download(banks.export_bank(bank), f"{bank.name}.xlsx")
 
 
@@ -136,7 +146,7 @@ def _parse(data: bytes, meta: dict[str, Any]) -> ParseResult:
 
 @bp.route("/<int:bank_id>/import", methods=["GET", "POST"])
 def import_questions(bank_id: int) -> Any:
-    bank = _bank_or_404(bank_id)
+    bank = db.get_or_404(Bank, bank_id)
     form = BankImportForm()
     if form.validate_on_submit():
         upload = form.file.data
@@ -166,7 +176,7 @@ def import_questions(bank_id: int) -> Any:
 
 @bp.post("/<int:bank_id>/import/confirm")
 def confirm_import(bank_id: int) -> Any:
-    bank = _bank_or_404(bank_id)
+    bank = db.get_or_404(Bank, bank_id)
     form = ImportConfirmForm()
     if not form.validate_on_submit():
         abort(400)
@@ -243,7 +253,7 @@ def _validated(form: QuestionForm) -> Any:
 
 @bp.route("/<int:bank_id>/questions/new", methods=["GET", "POST"])
 def new_question(bank_id: int) -> Any:
-    bank = _bank_or_404(bank_id)
+    bank = db.get_or_404(Bank, bank_id)
     form = QuestionForm()
     errors: list[str] = []
     if form.validate_on_submit():
@@ -265,7 +275,7 @@ def new_question(bank_id: int) -> Any:
 
 @bp.route("/<int:bank_id>/questions/<int:question_id>", methods=["GET", "POST"])
 def edit_question(bank_id: int, question_id: int) -> Any:
-    bank = _bank_or_404(bank_id)
+    bank = db.get_or_404(Bank, bank_id)
     question = _question_or_404(bank, question_id)
     form = _form_from_revision(question) if request.method == "GET" else QuestionForm()
     errors: list[str] = []
@@ -294,7 +304,7 @@ def edit_question(bank_id: int, question_id: int) -> Any:
 
 @bp.post("/<int:bank_id>/questions/<int:question_id>/active")
 def set_active(bank_id: int, question_id: int) -> Any:
-    bank = _bank_or_404(bank_id)
+    bank = db.get_or_404(Bank, bank_id)
     question = _question_or_404(bank, question_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
