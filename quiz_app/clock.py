@@ -55,5 +55,7 @@ def format_duration(seconds: int | None) -> str:
     minutes, secs = divmod(int(seconds), 60)
     hours, minutes = divmod(minutes, 60)
     if hours:
-        return f"{hours}小时{minutes:02d}分"
-    return f"{minutes}分{secs:02d}秒" if minutes else f"{secs}秒"
+        return f"{hours}小时{minutes:02d}分" if minutes else f"{hours}小时"
+    if minutes:
+        return f"{minutes}分{secs:02d}秒" if secs else f"{minutes}分钟"
+    return f"{secs}秒"
