@@ -103,7 +103,9 @@ def write_to_database(folder: Path, filename: str, data: bytes) -> float:
     from quiz_app.services import banks
 
     os.environ["QUIZ_INSTANCE_PATH"] = str(folder)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.db'}", "SECRET_KEY": "bench"})
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.db'}", "SECRET_KEY": "bench"}
+    )
     with app.app_context():
         upgrade()
         result = parse_upload(filename, data)

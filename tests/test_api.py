@@ -21,20 +21,26 @@ T0 = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
 def quiz_id(app: Flask) -> int:
     clock.set_now(T0)
     with app.app_context():
-        quiz = make_quiz(make_campaign(title="纪律教育月"), make_bank(per_type=2), time_limit_seconds=300)
+        quiz = make_quiz(
+            make_campaign(title="纪律教育月"), make_bank(per_type=2), time_limit_seconds=300
+        )
         make_user("api1")
         db.session.commit()
         return quiz.id
 
 
 def token(client: FlaskClient, username: str = "api1") -> dict[str, str]:
-    response = client.post("/api/v1/tokens", json={"username": username, "password": DEFAULT_PASSWORD})
+    response = client.post(
+        "/api/v1/tokens", json={"username": username, "password": DEFAULT_PASSWORD}
+    )
     assert response.status_code == 201, response.get_json()
     return {"Authorization": f"Bearer {response.get_json()['token']}"}
 
 
 def test_token_for_right_credentials_only(client: FlaskClient, quiz_id: int) -> None:
-    body = client.post("/api/v1/tokens", json={"username": "api1", "password": DEFAULT_PASSWORD}).get_json()
+    body = client.post(
+        "/api/v1/tokens", json={"username": "api1", "password": DEFAULT_PASSWORD}
+    ).get_json()
     assert set(body) == {"token", "expires_at", "user"} and body["user"]["username"] == "api1"
     wrong = client.post("/api/v1/tokens", json={"username": "api1", "password": "nope"})
     assert wrong.status_code == 401 and wrong.get_json()["error"] == "登录名或密码错误"
@@ -69,7 +75,8 @@ def test_the_whole_flow_over_the_api(client: FlaskClient, quiz_id: int) -> None:
     for seq, q in enumerate(attempt["questions"], start=1):
         saved = client.put(
             f"/api/v1/attempts/{attempt['id']}/answers/{q['id']}",
-            json={"answer": answers[q["type"]], "seq": seq}, headers=auth,
+            json={"answer": answers[q["type"]], "seq": seq},
+            headers=auth,
         )
         assert saved.status_code == 200 and saved.get_json()["applied"] is True
     resumed = client.get(f"/api/v1/attempts/{attempt['id']}", headers=auth).get_json()
@@ -81,25 +88,40 @@ def test_the_whole_flow_over_the_api(client: FlaskClient, quiz_id: int) -> None:
     assert again["result"] == result["result"]
     late = client.put(
         f"/api/v1/attempts/{attempt['id']}/answers/{attempt['questions'][0]['id']}",
-        json={"answer": "A", "seq": 99}, headers=auth,
+        json={"answer": "A", "seq": 99},
+        headers=auth,
     )
     assert late.status_code == 409 and late.get_json()["code"] == "final"
 
 
-def test_wrong_shapes_and_other_peoples_attempts(client: FlaskClient, app: Flask, quiz_id: int) -> None:
+def test_wrong_shapes_and_other_peoples_attempts(
+    client: FlaskClient, app: Flask, quiz_id: int
+) -> None:
     auth = token(client)
     attempt = client.post(f"/api/v1/quizzes/{quiz_id}/attempts", headers=auth).get_json()
     single = next(q for q in attempt["questions"] if q["type"] == "single")
-    bad = client.put(f"/api/v1/attempts/{attempt['id']}/answers/{single['id']}", json={"answer": ["B"], "seq": 1}, headers=auth)
+    bad = client.put(
+        f"/api/v1/attempts/{attempt['id']}/answers/{single['id']}",
+        json={"answer": ["B"], "seq": 1},
+        headers=auth,
+    )
     assert bad.status_code == 422 and "单选题" in bad.get_json()["error"]
-    no_seq = client.put(f"/api/v1/attempts/{attempt['id']}/answers/{single['id']}", json={"answer": "B"}, headers=auth)
+    no_seq = client.put(
+        f"/api/v1/attempts/{attempt['id']}/answers/{single['id']}",
+        json={"answer": "B"},
+        headers=auth,
+    )
     assert no_seq.status_code == 422
     with app.app_context():
         make_user("api2")
         db.session.commit()
     other = token(client, "api2")
     assert client.get(f"/api/v1/attempts/{attempt['id']}", headers=other).status_code == 404
-    stolen = client.put(f"/api/v1/attempts/{attempt['id']}/answers/{single['id']}", json={"answer": "B", "seq": 1}, headers=other)
+    stolen = client.put(
+        f"/api/v1/attempts/{attempt['id']}/answers/{single['id']}",
+        json={"answer": "B", "seq": 1},
+        headers=other,
+    )
     assert stolen.status_code == 404
     assert client.post(f"/api/v1/attempts/{attempt['id']}/submit", headers=other).status_code == 404
 
@@ -109,10 +131,18 @@ def test_saves_after_deadline_and_grace_get_409(client: FlaskClient, quiz_id: in
     attempt = client.post(f"/api/v1/quizzes/{quiz_id}/attempts", headers=auth).get_json()
     qid = attempt["questions"][0]["id"]
     clock.set_now(T0 + timedelta(minutes=5, seconds=8))
-    ok = client.put(f"/api/v1/attempts/{attempt['id']}/answers/{qid}", json={"answer": "B", "seq": 1}, headers=auth)
+    ok = client.put(
+        f"/api/v1/attempts/{attempt['id']}/answers/{qid}",
+        json={"answer": "B", "seq": 1},
+        headers=auth,
+    )
     assert ok.status_code == 200
     clock.set_now(T0 + timedelta(minutes=5, seconds=11))
-    late = client.put(f"/api/v1/attempts/{attempt['id']}/answers/{qid}", json={"answer": "C", "seq": 2}, headers=auth)
+    late = client.put(
+        f"/api/v1/attempts/{attempt['id']}/answers/{qid}",
+        json={"answer": "C", "seq": 2},
+        headers=auth,
+    )
     assert late.status_code == 409 and "已超过交卷时间" in late.get_json()["error"]
     shown = client.get(f"/api/v1/attempts/{attempt['id']}", headers=auth).get_json()
     assert shown["status"] == "timed_out" and shown["result"]["score"] == "2.00"
@@ -124,17 +154,24 @@ def test_browser_session_needs_the_csrf_header(app: Flask, quiz_id: int) -> None
         client = app.test_client()
         page = client.get("/login").get_data(as_text=True)
         csrf_token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
-        client.post("/login", data={"username": "api1", "password": DEFAULT_PASSWORD, "csrf_token": csrf_token})
+        client.post(
+            "/login",
+            data={"username": "api1", "password": DEFAULT_PASSWORD, "csrf_token": csrf_token},
+        )
         assert client.get("/api/v1/quizzes").status_code == 200
         refused = client.post(f"/api/v1/quizzes/{quiz_id}/attempts")
         assert refused.status_code == 400 and refused.get_json()["code"] == "csrf"
-        accepted = client.post(f"/api/v1/quizzes/{quiz_id}/attempts", headers={"X-CSRFToken": csrf_token})
+        accepted = client.post(
+            f"/api/v1/quizzes/{quiz_id}/attempts", headers={"X-CSRFToken": csrf_token}
+        )
         assert accepted.status_code == 201
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
 
 
-def test_initial_password_must_be_changed_before_using_the_api(client: FlaskClient, app: Flask, quiz_id: int) -> None:
+def test_initial_password_must_be_changed_before_using_the_api(
+    client: FlaskClient, app: Flask, quiz_id: int
+) -> None:
     with app.app_context():
         make_user("fresh", must_change=True)
         db.session.commit()
@@ -156,4 +193,6 @@ def test_openapi_document_matches_the_routes(app: Flask, client: FlaskClient) ->
     for path, ops in doc["paths"].items():
         params = set(re.findall(r"{(\w+)}", path))
         for op in ops.values():
-            assert {p["name"] for p in op.get("parameters", []) if p["in"] == "path"} == params, path
+            assert {p["name"] for p in op.get("parameters", []) if p["in"] == "path"} == params, (
+                path
+            )

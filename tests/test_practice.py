@@ -34,7 +34,9 @@ def test_daily_set_is_stable_for_the_day_and_changes_the_next(learner: User) -> 
     assert [q.id for q in practice.daily_set(learner, T0 + timedelta(hours=5))] == today
     banks = {q.bank.name for q in practice.daily_set(learner, T0)}
     assert banks == {"练习题库"}
-    later = [[q.id for q in practice.daily_set(learner, T0 + timedelta(days=d))] for d in range(1, 4)]
+    later = [
+        [q.id for q in practice.daily_set(learner, T0 + timedelta(days=d))] for d in range(1, 4)
+    ]
     assert any(ids != today for ids in later)
 
 
@@ -63,8 +65,12 @@ def test_wrong_then_two_rights_in_a_row_clears_the_book(learner: User) -> None:
 def test_quiz_mistakes_appear_only_once_reviewable(ctx: None) -> None:
     clock.set_now(T0)
     close = T0 + timedelta(hours=2)
-    quiz = make_quiz(make_campaign(closes_at=close), make_bank(per_type=2), review_policy="after_close",
-                     sections=(("judge", 1, "1"),))
+    quiz = make_quiz(
+        make_campaign(closes_at=close),
+        make_bank(per_type=2),
+        review_policy="after_close",
+        sections=(("judge", 1, "1"),),
+    )
     user = make_user()
     attempt, _ = attempts.start_attempt(quiz, user, T0, timedelta(seconds=10))
     attempts.save_answer(attempt.id, user, attempt.items[0].question_id, False, 1, T0)
@@ -72,11 +78,20 @@ def test_quiz_mistakes_appear_only_once_reviewable(ctx: None) -> None:
     assert practice.book(user, T0 + timedelta(hours=1)) == []  # the key is still secret
     later = practice.book(user, close + timedelta(minutes=1))
     assert [len(entries) for _, entries in later] == [1]
-    never = make_quiz(make_campaign(), make_bank(per_type=1), review_policy="never", sections=(("judge", 1, "1"),))
+    never = make_quiz(
+        make_campaign(), make_bank(per_type=1), review_policy="never", sections=(("judge", 1, "1"),)
+    )
     other = make_user()
     a2, _ = attempts.start_attempt(never, other, T0, timedelta(seconds=10))
     attempts.submit(a2.id, other, T0)
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(WrongAnswer).where(WrongAnswer.user_id == other.id)) == 0
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(WrongAnswer)
+            .where(WrongAnswer.user_id == other.id)
+        )
+        == 0
+    )
 
 
 # --- pages -------------------------------------------------------------------------------------
@@ -97,7 +112,14 @@ def test_daily_page_hides_the_key_until_answered(app: Flask, client: FlaskClient
     assert "第 1 / 5 题" in page and explanation not in page and "正确答案" not in page
     empty = client.post("/practice/daily", data={"question_id": qid}).get_data(as_text=True)
     assert "请先作答再提交" in empty
-    data = {"question_id": qid, **({"blank": ["错", "错"]} if qtype == "blank" else {"answer": "false" if qtype == "judge" else "A"})}
+    data = {
+        "question_id": qid,
+        **(
+            {"blank": ["错", "错"]}
+            if qtype == "blank"
+            else {"answer": "false" if qtype == "judge" else "A"}
+        ),
+    }
     feedback = client.post("/practice/daily", data=data).get_data(as_text=True)
     assert "回答错误" in feedback and explanation in feedback and "正确答案" in feedback
     assert "第 2 / 5 题" in client.get("/practice/daily").get_data(as_text=True)

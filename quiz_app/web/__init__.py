@@ -79,6 +79,20 @@ def _error_page(code: int, title: str, message: str) -> Callable[[Exception], An
     return handler
 
 
+def format_points(value: object) -> str:
+    """Scores as people write them: "3", "1.5", never "1.00"."""
+    if value is None or value == "":
+        return ""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    text = f"{number.quantize(Decimal('0.01')):f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
 def init_app(app: Flask) -> None:
     """Register blueprints, sign-in, error pages, headers and template helpers."""
     from quiz_app.web import admin, auth, banks, campaigns, dashboard, home, practice, take
@@ -121,6 +135,7 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.filters["local"] = clock.format_local
     app.jinja_env.filters["duration"] = clock.format_duration
+    app.jinja_env.filters["points"] = format_points
 
     @app.context_processor
     def _globals() -> dict[str, Any]:

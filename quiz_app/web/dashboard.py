@@ -1,12 +1,262 @@
-"""Leaders' statistics pages (being built)."""
+"""Leaders' and organizers' statistics pages: campaign figures, item analysis, the year's figures.
+
+Scope is decided on the server for every request (services.stats.campaign_scope / focus_for);
+charts are SVG drawn here and in the templates, always next to a table with the same numbers.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import io
+from datetime import date
+from typing import Any
+from urllib.parse import quote
+
+from flask import Blueprint, abort, render_template, request, send_file
+from flask_login import current_user
+
+from quiz_app.clock import format_duration
+from quiz_app.services import stats
+from quiz_app.services.branches import full_name
+from quiz_app.web import role_required
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.before_request
+@role_required(stats.may_view_stats)
+def _leaders_and_organizers_only() -> None:
+    return None
+
+
+def _user() -> Any:
+    return current_user._get_current_object()
+
+
+def _int_arg(name: str, default: int | None = None, lo: int = 0, hi: int = 10**9) -> int | None:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return min(max(int(raw), lo), hi)
+    except ValueError:
+        abort(400)
+
+
+def _float_arg(name: str, default: float, lo: float, hi: float) -> float:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return min(max(float(raw), lo), hi)
+    except ValueError:
+        abort(400)
+
+
+def _denied(exc: stats.StatsDenied) -> Any:
+    abort(exc.status)
+
+
+# --- chart geometry (SVG drawn by the server) ----------------------------------------------------
+
+
+def hbars(items: list[tuple[str, float | None, str]], scale: float = 1.0) -> dict[str, Any]:
+    """Horizontal bars: (label, value, text shown). 340 wide; labels left, values right."""
+    row_h, label_w, bar_w = 26, 110, 170
+    bars = []
+    for i, (label, value, text) in enumerate(items):
+        v = 0.0 if value is None else max(0.0, min(value / scale if scale else 0.0, 1.0))
+        bars.append(
+            {
+                "label": label if len(label) <= 8 else label[:7] + "…",
+                "full": label,
+                "y": i * row_h + 4,
+                "w": round(v * bar_w, 1),
+                "text": text,
+                "tx": label_w + round(v * bar_w, 1) + 4,
+            }
+        )
+    return {"width": 340, "height": len(items) * row_h + 8, "x0": label_w, "bars": bars}
+
+
+def vbars(items: list[tuple[str, int]], height: int = 150) -> dict[str, Any]:
+    """Vertical bars (trend, histogram): (label, count). 340 wide."""
+    n = max(len(items), 1)
+    top = max((c for _, c in items), default=0) or 1
+    plot_h, slot = height - 36, 320 / n
+    bars = []
+    for i, (label, count) in enumerate(items):
+        h = round(count / top * plot_h, 1)
+        bars.append(
+            {
+                "label": label,
+                "count": count,
+                "x": round(10 + i * slot + slot * 0.1, 1),
+                "w": round(max(slot * 0.8, 1), 1),
+                "y": round(14 + plot_h - h, 1),
+                "h": h,
+                "cx": round(10 + i * slot + slot / 2, 1),
+            }
+        )
+    step = max(1, n // 6)  # at most ~7 axis labels fit at 375 px
+    for i, b in enumerate(bars):
+        b["show_label"] = i % step == 0 or i == n - 1
+        b["show_count"] = n <= 12
+    return {"width": 340, "height": height, "base": 14 + plot_h, "bars": bars, "top": top}
+
+
+# --- pages -------------------------------------------------------------------------------------
 
 
 @bp.get("/")
-def index() -> str:
-    return "统计页面建设中"
+def index() -> Any:
+    user = _user()
+    return render_template(
+        "dashboard/index.html", campaigns=stats.visible_campaigns(user), pct=stats.pct
+    )
+
+
+@bp.get("/campaigns/<int:campaign_id>")
+def campaign(campaign_id: int) -> Any:
+    user = _user()
+    try:
+        camp, scope = stats.get_campaign(user, campaign_id)
+        focus = stats.focus_for(scope, _int_arg("branch"))
+    except stats.StatsDenied as exc:
+        return _denied(exc)
+    quizzes = list(camp.quizzes)
+    quiz_id = _int_arg("quiz")
+    quiz = next((q for q in quizzes if q.id == quiz_id), quizzes[0] if quizzes else None)
+    by = request.args.get("by", "composite")
+    by = by if by in stats.RANK_BY else "composite"
+    weight = _float_arg("w", stats.DEFAULT_WEIGHT, 0, 100)
+    k = _float_arg("k", stats.DEFAULT_K, 0, 1000)
+    top = _int_arg("top", stats.DEFAULT_TOP, 1, 200) or stats.DEFAULT_TOP
+    ctx: dict[str, Any] = {
+        "campaign": camp,
+        "quiz": quiz,
+        "quizzes": quizzes,
+        "focus": focus,
+        "focus_names": "、".join(full_name(b) for b in focus),
+        "scope": scope,
+        "by": by,
+        "weight": weight,
+        "k": k,
+        "top": top,
+        "rank_by": stats.RANK_BY,
+        "pct": stats.pct,
+        "duration": format_duration,
+        "branch_arg": request.args.get("branch", ""),
+    }
+    if quiz is not None:
+        figs = stats.branch_figures(camp, quiz, focus)
+        ranking = stats.rank_branches(figs, focus, by, weight, k)
+        trend = stats.daily_trend(quiz, focus, figs.total.expected)
+        dist = stats.distribution(quiz, focus)
+        missing = stats.not_participated(camp, quiz, focus)
+        peer_rows = stats.peers(figs, focus)
+        ctx.update(
+            figs=figs,
+            ranking=ranking,
+            leaders=stats.leaderboard(quiz, focus, top),
+            trend=trend,
+            dist=dist,
+            missing=missing,
+            missing_text=stats.missing_text(missing),
+            missing_count=sum(len(m.people) for m in missing),
+            topics=stats.topic_mastery(quiz, focus, peer_rows),
+            topic_cols=peer_rows,
+            chart_part=hbars(
+                [
+                    (r.row.name, r.row.participation_rate, stats.pct(r.row.participation_rate))
+                    for r in ranking
+                ]
+            ),
+            chart_score=hbars(
+                [(r.row.name, r.row.score_rate, stats.pct(r.row.score_rate)) for r in ranking]
+            ),
+            chart_trend=vbars([(d.day[5:], d.attempts) for d in trend]),
+            chart_dist=vbars([(b.label.split("–")[0], b.count) for b in dist]),
+            drill=[r for r in figs.rows if r.depth == 1],
+        )
+    return render_template("dashboard/campaign.html", **ctx)
+
+
+@bp.get("/quizzes/<int:quiz_id>/items")
+def items(quiz_id: int) -> Any:
+    user = _user()
+    try:
+        quiz, scope = stats.get_quiz(user, quiz_id)
+        focus = stats.focus_for(scope, _int_arg("branch"))
+    except stats.StatsDenied as exc:
+        return _denied(exc)
+    analysis = stats.item_analysis(quiz, focus)
+    return render_template(
+        "dashboard/items.html",
+        quiz=quiz,
+        campaign=quiz.campaign,
+        analysis=analysis,
+        focus_names="、".join(full_name(b) for b in focus),
+        pct=stats.pct,
+        min_flag=stats.MIN_FLAG_ANSWERS,
+        branch_arg=request.args.get("branch", ""),
+    )
+
+
+def _date_arg(name: str, default: date) -> date:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        abort(400)
+
+
+@bp.get("/year")
+def year() -> Any:
+    user = _user()
+    start0, end0 = stats.this_year()
+    start, end = _date_arg("start", start0), _date_arg("end", end0)
+    if end < start:
+        start, end = end, start
+    try:
+        focus = stats.year_focus(user, _int_arg("branch"))
+    except stats.StatsDenied as exc:
+        return _denied(exc)
+    figures, campaigns = stats.year_figures(user, start, end, focus)
+    choices = stats.branches_under(stats.year_focus(user, None))
+    return render_template(
+        "dashboard/year.html",
+        figures=figures,
+        campaigns=campaigns,
+        paragraph=figures.paragraph(),
+        focus=focus,
+        focus_names="、".join(full_name(b) for b in focus),
+        choices=choices,
+        branch_arg=request.args.get("branch", ""),
+        pct=stats.pct,
+    )
+
+
+@bp.get("/campaigns/<int:campaign_id>/export.xlsx")
+def export(campaign_id: int) -> Any:
+    user = _user()
+    try:
+        camp, scope = stats.get_campaign(user, campaign_id)
+        focus = stats.focus_for(scope, _int_arg("branch"))
+    except stats.StatsDenied as exc:
+        return _denied(exc)
+    data = stats.export_xlsx(camp, focus)
+    filename = f"{camp.title}-统计.xlsx"
+    response = send_file(
+        io.BytesIO(data),
+        mimetype=XLSX,
+        as_attachment=True,
+        download_name=f"campaign-{camp.id}-stats.xlsx",
+    )
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="campaign-{camp.id}-stats.xlsx"; '
+        f"filename*=UTF-8''{quote(filename)}"
+    )
+    return response

@@ -1,0 +1,1344 @@
+"""Statistics for leaders and organizers: participation and mastery per branch, rolled up the tree.
+
+Definitions (stated on the pages too):
+
+- Scope: admins see everything; an organizer sees every branch of the campaigns they created; a
+  leader sees the branches in their scope (their branch and its subtree, or everything) of any
+  campaign whose audience reaches into that scope. Anything else is refused (``StatsDenied``).
+- A branch's figures include its whole subtree (a prefix join on ``Branch.path``).
+- 应参与 (expected): active people in the campaign's audience (``audience_condition``), by their
+  current branch, whether or not they ever signed in. 已参与 / 已完成: those of them with any
+  attempt / a final (submitted or timed-out) attempt. 参与率 = 已完成 ÷ 应参与.
+- Scores (平均分, 中位数, 最高分, 及格率, 平均用时, 得分率) come from each person's counted attempt
+  (``attempts.counted_attempts``: best or last, as the quiz says), attributed to the branch the
+  person was in when the attempt started (``Attempt.branch_id``). 得分率 = Σ得分 ÷ Σ满分.
+- Medians are computed in Python from the ordered score list of each branch (portable SQL has no
+  median); every other figure is a SQL aggregate.
+- Fair ranking shrinks a branch's score rate toward the overall mean: (n·x̄ + k·μ) ÷ (n + k).
+- Topic mastery uses the question's current categories (``QuestionCategory``): a portable join,
+  and fixing a category in the bank fixes past reports too.
+- Item analysis: facility = share of drawn items answered fully right (unanswered counts wrong);
+  discrimination = upper 27% facility − lower 27% facility, groups by counted score; KR-20 with
+  Σ(nᵢ/N)·pᵢqᵢ over items (equal to the textbook formula when everyone gets the same paper);
+  standard deviation is the sample one (n − 1).
+- Nothing is cached: every request reads the database, so figures never go stale or leak.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from quiz_app.clock import LOCAL_TZ, format_local, now
+from quiz_app.extensions import db
+from quiz_app.models import (
+    Attempt,
+    AttemptItem,
+    AttemptStatus,
+    Branch,
+    Campaign,
+    CampaignStatus,
+    Question,
+    QuestionCategory,
+    QuestionRevision,
+    Quiz,
+    User,
+)
+from quiz_app.models.campaign import campaign_branch
+from quiz_app.services import access
+from quiz_app.services.attempts import counted_attempts
+from quiz_app.services.campaigns import audience_condition
+from quiz_app.services.importing import OPTION_KEYS
+from quiz_app.services.xlsx_out import workbook_bytes
+
+DEFAULT_K = 5
+DEFAULT_WEIGHT = 50  # % of the composite given to participation
+DEFAULT_TOP = 20
+MIN_FLAG_ANSWERS = 5
+UPPER_LOWER = 0.27
+TYPE_LABELS = {"single": "单选", "multiple": "多选", "judge": "判断", "blank": "填空"}
+
+
+class StatsDenied(Exception):
+    """Refused: ``status`` is 403 (outside the person's scope) or 404 (no such thing)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+# --- scope -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The branches a person sees figures for: ``roots`` and their subtrees, or all (None)."""
+
+    roots: tuple[Branch, ...] | None
+
+    def contains(self, branch: Branch) -> bool:
+        return self.roots is None or any(branch.path.startswith(r.path) for r in self.roots)
+
+
+def _under(path_col: Any, roots: Sequence[Branch]) -> sa.ColumnElement[bool]:
+    if not roots:
+        return sa.false()
+    return sa.or_(*(path_col.startswith(r.path) for r in roots))
+
+
+def _overlaps(campaign_paths: Sequence[str], roots: Sequence[Branch]) -> bool:
+    return any(p.startswith(r.path) or r.path.startswith(p) for p in campaign_paths for r in roots)
+
+
+def may_view_stats(user: User) -> bool:
+    return access.can_lead(user) or access.can_organize(user)
+
+
+def campaign_scope(user: User, campaign: Campaign) -> Scope:
+    """What ``user`` may see of ``campaign``; StatsDenied(403) when nothing."""
+    if access.is_admin(user) or (access.can_organize(user) and campaign.created_by_id == user.id):
+        return Scope(None)
+    if access.can_lead(user):
+        roots = access.leader_scope(user)
+        if roots is None:
+            return Scope(None)
+        if roots and _overlaps([b.path for b in campaign.branches], roots):
+            return Scope(tuple(roots))
+    raise StatsDenied(403, "您无权查看该活动的统计")
+
+
+def visible_campaigns(user: User) -> list[Campaign]:
+    """Campaigns (not drafts) the person may see figures for, newest first."""
+    stmt = (
+        sa.select(Campaign)
+        .where(Campaign.status != CampaignStatus.DRAFT)
+        .order_by(Campaign.opens_at.desc(), Campaign.id.desc())
+    )
+    if access.is_admin(user):
+        return list(db.session.scalars(stmt))
+    conditions: list[sa.ColumnElement[bool]] = []
+    if access.can_organize(user):
+        conditions.append(Campaign.created_by_id == user.id)
+    if access.can_lead(user):
+        roots = access.leader_scope(user)
+        if roots is None:
+            return list(db.session.scalars(stmt))
+        if roots:
+            aud = aliased(Branch)
+            overlap = sa.or_(
+                *(
+                    sa.or_(aud.path.startswith(r.path), sa.literal(r.path).startswith(aud.path))
+                    for r in roots
+                )
+            )
+            conditions.append(
+                Campaign.id.in_(
+                    sa.select(campaign_branch.c.campaign_id)
+                    .join(aud, aud.id == campaign_branch.c.branch_id)
+                    .where(overlap)
+                )
+            )
+    if not conditions:
+        return []
+    return list(db.session.scalars(stmt.where(sa.or_(*conditions))))
+
+
+def get_campaign(user: User, campaign_id: int) -> tuple[Campaign, Scope]:
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise StatsDenied(404, "找不到该活动")
+    return campaign, campaign_scope(user, campaign)
+
+
+def get_quiz(user: User, quiz_id: int) -> tuple[Quiz, Scope]:
+    quiz = db.session.get(Quiz, quiz_id)
+    if quiz is None:
+        raise StatsDenied(404, "找不到该竞答")
+    return quiz, campaign_scope(user, quiz.campaign)
+
+
+def tree_roots() -> list[Branch]:
+    return list(
+        db.session.scalars(sa.select(Branch).where(Branch.parent_id.is_(None)).order_by(Branch.id))
+    )
+
+
+def focus_for(scope: Scope, branch_id: int | None) -> list[Branch]:
+    """The part of the tree a report covers: one branch asked for, or the whole scope."""
+    if branch_id is not None:
+        branch = db.session.get(Branch, branch_id)
+        if branch is None:
+            raise StatsDenied(404, "找不到该部门")
+        if not scope.contains(branch):
+            raise StatsDenied(403, "该部门不在您的查看范围内")
+        return [branch]
+    roots = list(scope.roots) if scope.roots is not None else tree_roots()
+    # nested roots (a leader of a branch and of its parent) count once
+    return [r for r in roots if not any(o is not r and r.path.startswith(o.path) for o in roots)]
+
+
+def branches_under(focus: Sequence[Branch]) -> list[Branch]:
+    """Every branch in the focus subtrees, depth-first in display order."""
+    rows = db.session.scalars(sa.select(Branch).where(_under(Branch.path, focus))).all()
+    by_parent: dict[int | None, list[Branch]] = defaultdict(list)
+    ids = {b.id for b in rows}
+    for b in rows:
+        by_parent[b.parent_id if b.parent_id in ids else None].append(b)
+    ordered: list[Branch] = []
+
+    def walk(parent_id: int | None) -> None:
+        for b in sorted(by_parent.get(parent_id, []), key=lambda x: (x.sort_order, x.id)):
+            ordered.append(b)
+            walk(b.id)
+
+    walk(None)
+    return ordered
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _f(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _ratio(a: Any, b: Any) -> float | None:
+    if a is None or not b:
+        return None
+    return float(a) / float(b)
+
+
+def median(sorted_values: Sequence[float]) -> float | None:
+    n = len(sorted_values)
+    if not n:
+        return None
+    mid = n // 2
+    return sorted_values[mid] if n % 2 else (sorted_values[mid - 1] + sorted_values[mid]) / 2
+
+
+def shrunk(n: int, mean: float | None, overall: float | None, k: float) -> float | None:
+    """(n·x̄ + k·μ) ÷ (n + k): a few lucky (or unlucky) people move a small branch less."""
+    if overall is None:
+        return mean
+    if mean is None or n == 0:
+        return overall
+    return (n * mean + k * overall) / (n + k)
+
+
+def _final() -> sa.ColumnElement[bool]:
+    return Attempt.status != AttemptStatus.IN_PROGRESS.value
+
+
+def _int(cond: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+    return sa.case((cond, 1), else_=0)
+
+
+def local_date_sql(col: Any) -> sa.ColumnElement[str]:
+    """'YYYY-MM-DD' of a stored UTC timestamp in Beijing time (UTC+8 all year)."""
+    if db.engine.dialect.name == "postgresql":
+        return sa.func.to_char(sa.func.timezone("Asia/Shanghai", col), "YYYY-MM-DD")
+    return sa.func.strftime("%Y-%m-%d", col, "+8 hours")
+
+
+# --- per-branch figures ------------------------------------------------------------------------
+
+
+@dataclass
+class BranchRow:
+    branch_id: int | None
+    name: str
+    path: str
+    depth: int
+    expected: int = 0
+    took_part: int = 0
+    finished: int = 0
+    scored: int = 0  # counted attempts attributed here
+    avg_score: float | None = None
+    median_score: float | None = None
+    max_score_got: float | None = None
+    score_rate: float | None = None  # Σscore ÷ Σmax
+    pass_rate: float | None = None
+    avg_time: float | None = None
+
+    @property
+    def participation_rate(self) -> float | None:
+        return _ratio(self.finished, self.expected)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "branch_id": self.branch_id,
+            "branch": self.name,
+            "expected": self.expected,
+            "took_part": self.took_part,
+            "finished": self.finished,
+            "participation_rate": _round(self.participation_rate),
+            "scored": self.scored,
+            "avg_score": _round(self.avg_score, 2),
+            "median_score": _round(self.median_score, 2),
+            "max_score": _round(self.max_score_got, 2),
+            "score_rate": _round(self.score_rate),
+            "pass_rate": _round(self.pass_rate),
+            "avg_time_seconds": _round(self.avg_time, 1),
+        }
+
+
+def _round(value: float | None, digits: int = 4) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _roster_leaf(campaign: Campaign, quiz: Quiz, focus: Sequence[Branch]) -> sa.Subquery:
+    """Per current branch: audience size, how many took part, how many finished."""
+    per_user = (
+        sa.select(Attempt.user_id, sa.func.max(_int(_final())).label("fin"))
+        .where(Attempt.quiz_id == quiz.id)
+        .group_by(Attempt.user_id)
+        .subquery()
+    )
+    in_focus = sa.select(Branch.id).where(_under(Branch.path, focus))
+    return (
+        sa.select(
+            User.branch_id.label("bid"),
+            sa.func.count().label("expected"),
+            sa.func.count(per_user.c.user_id).label("took"),
+            sa.func.coalesce(sa.func.sum(per_user.c.fin), 0).label("fin"),
+        )
+        .select_from(User)
+        .outerjoin(per_user, per_user.c.user_id == User.id)
+        .where(audience_condition(campaign), User.branch_id.in_(in_focus))
+        .group_by(User.branch_id)
+        .subquery("roster_leaf")
+    )
+
+
+def _counted_in(quiz: Quiz, focus: Sequence[Branch]) -> tuple[sa.Subquery, sa.ColumnElement[bool]]:
+    """The counted attempts, and the condition "attributed to a branch in the focus"."""
+    counted = counted_attempts(quiz.id, quiz.counting)
+    in_focus = sa.select(Branch.id).where(_under(Branch.path, focus))
+    return counted, counted.c.branch_id.in_(in_focus)
+
+
+def _score_leaf(quiz: Quiz, focus: Sequence[Branch]) -> sa.Subquery:
+    """Per attempt branch: counted attempts and their sums (the bare aggregate, one GROUP BY)."""
+    counted = counted_attempts(quiz.id, quiz.counting)
+    in_focus = sa.select(Branch.id).where(_under(Branch.path, focus))
+    return (
+        sa.select(
+            counted.c.branch_id.label("bid"),
+            sa.func.count().label("n"),
+            sa.func.sum(counted.c.score).label("sum_score"),
+            sa.func.max(counted.c.score).label("max_score"),
+            sa.func.sum(Attempt.max_score).label("sum_max"),
+            sa.func.sum(_int(Attempt.passed.is_(True))).label("passed"),
+            sa.func.count(Attempt.passed).label("pass_known"),
+            sa.func.sum(counted.c.time_used).label("sum_time"),
+            sa.func.count(counted.c.time_used).label("n_time"),
+        )
+        .select_from(counted)
+        .join(Attempt, Attempt.id == counted.c.attempt_id)
+        .where(counted.c.branch_id.in_(in_focus))
+        .group_by(counted.c.branch_id)
+        .subquery("score_leaf")
+    )
+
+
+def bare_branch_query(quiz: Quiz) -> list[Any]:
+    """The benchmark's yardstick: one GROUP BY over counted attempts per branch."""
+    counted = counted_attempts(quiz.id, quiz.counting)
+    stmt = sa.select(
+        counted.c.branch_id,
+        sa.func.count(),
+        sa.func.avg(counted.c.score),
+        sa.func.max(counted.c.score),
+    ).group_by(counted.c.branch_id)
+    return list(db.session.execute(stmt))
+
+
+def _rollup(leaf: sa.Subquery, report_ids: Sequence[int], cols: dict[str, Any]) -> dict[int, Any]:
+    """Sum leaf rows into every report branch whose subtree contains them (path prefix join)."""
+    if not report_ids:
+        return {}
+    r, lf = aliased(Branch), aliased(Branch)
+    stmt = (
+        sa.select(r.id.label("rid"), *(fn(leaf.c[c]).label(c) for c, fn in cols.items()))
+        .select_from(r)
+        .join(lf, lf.path.startswith(r.path))
+        .join(leaf, leaf.c.bid == lf.id)
+        .where(r.id.in_(report_ids))
+        .group_by(r.id)
+    )
+    return {row.rid: row for row in db.session.execute(stmt)}
+
+
+def _total(leaf: sa.Subquery, cols: dict[str, Any]) -> Any:
+    return db.session.execute(sa.select(*(fn(leaf.c[c]).label(c) for c, fn in cols.items()))).one()
+
+
+_ROSTER_COLS = {"expected": sa.func.sum, "took": sa.func.sum, "fin": sa.func.sum}
+_SCORE_COLS = {
+    "n": sa.func.sum,
+    "sum_score": sa.func.sum,
+    "max_score": sa.func.max,
+    "sum_max": sa.func.sum,
+    "passed": sa.func.sum,
+    "pass_known": sa.func.sum,
+    "sum_time": sa.func.sum,
+    "n_time": sa.func.sum,
+}
+
+
+def _fill(row: BranchRow, roster: Any, score: Any, scores: list[float]) -> None:
+    if roster is not None:
+        row.expected = int(roster.expected or 0)
+        row.took_part = int(roster.took or 0)
+        row.finished = int(roster.fin or 0)
+    if score is not None and score.n:
+        n = int(score.n)
+        row.scored = n
+        row.avg_score = float(score.sum_score) / n
+        row.max_score_got = _f(score.max_score)
+        row.score_rate = _ratio(score.sum_score, score.sum_max)
+        row.pass_rate = _ratio(score.passed, score.pass_known) if score.pass_known else None
+        row.avg_time = _ratio(score.sum_time, score.n_time)
+    row.median_score = median(scores)
+
+
+def _scores_by_leaf(quiz: Quiz, focus: Sequence[Branch]) -> dict[int, list[float]]:
+    counted = counted_attempts(quiz.id, quiz.counting)
+    in_focus = sa.select(Branch.id).where(_under(Branch.path, focus))
+    out: dict[int, list[float]] = defaultdict(list)
+    for bid, score in db.session.execute(
+        sa.select(counted.c.branch_id, counted.c.score)
+        .where(counted.c.branch_id.in_(in_focus))
+        .order_by(counted.c.score)
+    ):
+        out[bid].append(float(score))
+    return out
+
+
+@dataclass
+class QuizFigures:
+    quiz: Quiz
+    max_score: float
+    total: BranchRow
+    rows: list[BranchRow]  # every branch under the focus with anyone expected or scored
+
+    @property
+    def overall_score_rate(self) -> float | None:
+        return self.total.score_rate
+
+
+def branch_figures(campaign: Campaign, quiz: Quiz, focus: Sequence[Branch]) -> QuizFigures:
+    """Per branch (rolled up) and in total: participation and scores for one quiz."""
+    branches = branches_under(focus)
+    report_ids = [b.id for b in branches]
+    roster_leaf = _roster_leaf(campaign, quiz, focus)
+    score_leaf = _score_leaf(quiz, focus)
+    roster = _rollup(roster_leaf, report_ids, _ROSTER_COLS)
+    scores = _rollup(score_leaf, report_ids, _SCORE_COLS)
+    by_leaf = _scores_by_leaf(quiz, focus)
+    by_branch: dict[int, list[float]] = defaultdict(list)
+    paths = {b.id: b.path for b in branches}
+    report = set(report_ids)
+    all_scores: list[float] = []
+    for leaf_id, values in by_leaf.items():
+        all_scores.extend(values)
+        for part in paths.get(leaf_id, "").strip("/").split("/"):
+            if part and int(part) in report:
+                by_branch[int(part)].extend(values)
+    top_depth = min((b.depth for b in branches), default=0)
+    rows = []
+    for b in branches:
+        row = BranchRow(b.id, b.name, b.path, b.depth - top_depth)
+        _fill(row, roster.get(b.id), scores.get(b.id), sorted(by_branch.get(b.id, [])))
+        if row.expected or row.scored or row.took_part:
+            rows.append(row)
+    total = BranchRow(None, "合计", "", 0)
+    _fill(
+        total,
+        _total(roster_leaf, _ROSTER_COLS),
+        _total(score_leaf, _SCORE_COLS),
+        sorted(all_scores),
+    )
+    return QuizFigures(quiz, float(quiz.max_score), total, rows)
+
+
+# --- ranking -----------------------------------------------------------------------------------
+
+
+RANK_BY = {
+    "participation": "按参与率",
+    "score": "按平均得分率（收缩后）",
+    "composite": "综合：参与率与得分率加权",
+}
+
+
+@dataclass
+class RankRow:
+    row: BranchRow
+    shrunk_rate: float | None
+    composite: float | None
+    value: float | None
+    rank: int = 0
+
+
+def peers(figures: QuizFigures, focus: Sequence[Branch]) -> list[BranchRow]:
+    """The branches ranked against each other: the focus's direct children (or the roots)."""
+    focus_ids = {b.id for b in focus}
+    children = [
+        r
+        for r in figures.rows
+        if any(r.path != f.path and r.path.startswith(f.path) for f in focus) and r.depth == 1
+    ]
+    if children:
+        return children
+    return [r for r in figures.rows if r.branch_id in focus_ids]
+
+
+def rank_branches(
+    figures: QuizFigures,
+    focus: Sequence[Branch],
+    by: str = "composite",
+    weight: float = DEFAULT_WEIGHT,
+    k: float = DEFAULT_K,
+) -> list[RankRow]:
+    """Fair ranking of peer branches. Score rate is shrunk: (n·x̄ + k·μ) ÷ (n + k), μ the total's.
+
+    composite = w·参与率 + (1 − w)·收缩得分率, w = ``weight`` %.
+    """
+    by = by if by in RANK_BY else "composite"
+    w = min(max(weight, 0.0), 100.0) / 100
+    mu = figures.total.score_rate
+    out = []
+    for row in peers(figures, focus):
+        s = shrunk(row.scored, row.score_rate, mu, k)
+        p = row.participation_rate
+        comp = None if p is None or s is None else w * p + (1 - w) * s
+        value = {"participation": p, "score": s, "composite": comp}[by]
+        out.append(RankRow(row, s, comp, value))
+    out.sort(key=lambda r: (r.value is None, -(r.value or 0), r.row.name))
+    for i, r in enumerate(out, start=1):
+        r.rank = i
+    return out
+
+
+# --- leaderboard, trend, distribution ----------------------------------------------------------
+
+
+@dataclass
+class Leader:
+    rank: int
+    user_id: int
+    name: str
+    username: str
+    branch: str
+    score: float
+    score_rate: float | None
+    time_used: int | None
+    finished_at: datetime | None
+
+
+def leaderboard(quiz: Quiz, focus: Sequence[Branch], top: int = DEFAULT_TOP) -> list[Leader]:
+    """Top N counted attempts: higher score, then less time, then earlier submission."""
+    counted, in_focus = _counted_in(quiz, focus)
+    stmt = (
+        sa.select(
+            counted.c.user_id,
+            counted.c.score,
+            counted.c.time_used,
+            counted.c.finished_at,
+            Attempt.max_score,
+            User.real_name,
+            User.username,
+            Branch.name.label("branch"),
+        )
+        .join(Attempt, Attempt.id == counted.c.attempt_id)
+        .join(User, User.id == counted.c.user_id)
+        .join(Branch, Branch.id == counted.c.branch_id)
+        .where(in_focus)
+        .order_by(
+            counted.c.score.desc(),
+            counted.c.time_used.asc(),
+            counted.c.finished_at.asc(),
+            counted.c.attempt_id,
+        )
+        .limit(top)
+    )
+    return [
+        Leader(
+            i,
+            r.user_id,
+            r.real_name,
+            r.username,
+            r.branch,
+            float(r.score),
+            _ratio(r.score, r.max_score),
+            r.time_used,
+            r.finished_at,
+        )
+        for i, r in enumerate(db.session.execute(stmt), start=1)
+    ]
+
+
+@dataclass
+class TrendDay:
+    day: str
+    attempts: int  # final attempts finished that day (人次)
+    new_people: int  # people whose first final attempt was that day
+    cumulative: int = 0
+    cumulative_rate: float | None = None
+
+
+def daily_trend(quiz: Quiz, focus: Sequence[Branch], expected: int) -> list[TrendDay]:
+    """Per Beijing date: 人次 finished, people finishing for the first time, running rate."""
+    in_focus = sa.select(Branch.id).where(_under(Branch.path, focus))
+    base = [Attempt.quiz_id == quiz.id, _final(), Attempt.branch_id.in_(in_focus)]
+    day = local_date_sql(Attempt.finished_at).label("day")
+    per_day = dict(
+        db.session.execute(sa.select(day, sa.func.count()).where(*base).group_by(day)).all()
+    )
+    first = (
+        sa.select(Attempt.user_id, sa.func.min(Attempt.finished_at).label("first_at"))
+        .where(*base)
+        .group_by(Attempt.user_id)
+        .subquery()
+    )
+    fday = local_date_sql(first.c.first_at).label("day")
+    firsts = dict(db.session.execute(sa.select(fday, sa.func.count()).group_by(fday)).all())
+    days = sorted(set(per_day) | set(firsts))
+    if not days:
+        return []
+    out: list[TrendDay] = []
+    d, last = date.fromisoformat(days[0]), date.fromisoformat(days[-1])
+    running = 0
+    while d <= last:
+        key = d.isoformat()
+        running += int(firsts.get(key, 0))
+        out.append(
+            TrendDay(
+                key,
+                int(per_day.get(key, 0)),
+                int(firsts.get(key, 0)),
+                running,
+                _ratio(running, expected),
+            )
+        )
+        d += timedelta(days=1)
+    return out
+
+
+@dataclass
+class Bin:
+    label: str
+    low: float
+    high: float
+    count: int
+
+
+def distribution(quiz: Quiz, focus: Sequence[Branch]) -> list[Bin]:
+    """Counted scores in ten bins of 10% of the paper's full marks (the top bin includes 100%)."""
+    counted, in_focus = _counted_in(quiz, focus)
+    s, m = counted.c.score, Attempt.max_score
+    cols = []
+    for i in range(10):
+        low = s * 10 >= m * i
+        high = (s * 10 < m * (i + 1)) if i < 9 else sa.true()
+        cols.append(sa.func.coalesce(sa.func.sum(_int(sa.and_(low, high))), 0).label(f"b{i}"))
+    row = db.session.execute(
+        sa.select(*cols)
+        .select_from(counted)
+        .join(Attempt, Attempt.id == counted.c.attempt_id)
+        .where(in_focus, m > 0)
+    ).one()
+    full = float(quiz.max_score)
+    return [
+        Bin(
+            f"{i * 10}–{(i + 1) * 10}%" if i < 9 else "90–100%",
+            full * i / 10,
+            full * (i + 1) / 10,
+            int(row[i] or 0),
+        )
+        for i in range(10)
+    ]
+
+
+# --- not yet participated ----------------------------------------------------------------------
+
+
+@dataclass
+class Missing:
+    branch_id: int
+    branch: str
+    branch_path: str
+    people: list[tuple[str, str]]  # (real_name, username)
+
+    @property
+    def line(self) -> str:
+        return f"{self.branch}（{len(self.people)}人）：" + "、".join(n for n, _ in self.people)
+
+
+def not_participated(campaign: Campaign, quiz: Quiz, focus: Sequence[Branch]) -> list[Missing]:
+    """People in the audience (signed in or not) with no final attempt, grouped by branch."""
+    in_focus = sa.select(Branch.id).where(_under(Branch.path, focus))
+    done = sa.select(Attempt.user_id).where(Attempt.quiz_id == quiz.id, _final())
+    stmt = (
+        sa.select(User.real_name, User.username, Branch.id, Branch.name, Branch.path)
+        .join(Branch, Branch.id == User.branch_id)
+        .where(
+            audience_condition(campaign),
+            User.branch_id.in_(in_focus),
+            User.id.not_in(done),
+        )
+        .order_by(Branch.path, User.real_name, User.username)
+    )
+    groups: dict[int, Missing] = {}
+    for name, username, bid, bname, bpath in db.session.execute(stmt):
+        groups.setdefault(bid, Missing(bid, bname, bpath, [])).people.append((name, username))
+    order = {b.id: i for i, b in enumerate(branches_under(focus))}
+    return sorted(groups.values(), key=lambda m: order.get(m.branch_id, 0))
+
+
+def missing_text(groups: Sequence[Missing]) -> str:
+    return "\n".join(g.line for g in groups)
+
+
+# --- topic mastery -----------------------------------------------------------------------------
+
+
+@dataclass
+class TopicRow:
+    category: str
+    answered: int
+    correct: int
+    by_branch: dict[int, tuple[int, int]] = field(default_factory=dict)  # id → (n, correct)
+
+    @property
+    def rate(self) -> float | None:
+        return _ratio(self.correct, self.answered)
+
+    def branch_rate(self, branch_id: int) -> float | None:
+        n, c = self.by_branch.get(branch_id, (0, 0))
+        return _ratio(c, n)
+
+
+def topic_mastery(
+    quiz: Quiz, focus: Sequence[Branch], columns: Sequence[BranchRow]
+) -> list[TopicRow]:
+    """Correct rate per category (QuestionCategory) in counted attempts, overall and per column
+    branch (rolled up). Weakest first."""
+    counted, in_focus = _counted_in(quiz, focus)
+    # per (branch, question) first — a few thousand rows — then per category
+    per_question = (
+        sa.select(
+            counted.c.branch_id.label("bid"),
+            AttemptItem.question_id.label("qid"),
+            sa.func.count().label("n"),
+            sa.func.sum(_int(AttemptItem.correct.is_(True))).label("c"),
+        )
+        .select_from(counted)
+        .join(AttemptItem, AttemptItem.attempt_id == counted.c.attempt_id)
+        .where(in_focus)
+        .group_by(counted.c.branch_id, AttemptItem.question_id)
+        .subquery("topic_question")
+    )
+    leaf = (
+        sa.select(
+            per_question.c.bid,
+            QuestionCategory.name.label("cat"),
+            sa.func.sum(per_question.c.n).label("n"),
+            sa.func.sum(per_question.c.c).label("c"),
+        )
+        .join(QuestionCategory, QuestionCategory.question_id == per_question.c.qid)
+        .group_by(per_question.c.bid, QuestionCategory.name)
+        .subquery("topic_leaf")
+    )
+    rows: dict[str, TopicRow] = {}
+    for cat, n, c in db.session.execute(
+        sa.select(leaf.c.cat, sa.func.sum(leaf.c.n), sa.func.sum(leaf.c.c)).group_by(leaf.c.cat)
+    ):
+        rows[cat] = TopicRow(cat, int(n), int(c or 0))
+    ids = [r.branch_id for r in columns if r.branch_id is not None]
+    if ids and rows:
+        r, lf = aliased(Branch), aliased(Branch)
+        stmt = (
+            sa.select(r.id, leaf.c.cat, sa.func.sum(leaf.c.n), sa.func.sum(leaf.c.c))
+            .select_from(r)
+            .join(lf, lf.path.startswith(r.path))
+            .join(leaf, leaf.c.bid == lf.id)
+            .where(r.id.in_(ids))
+            .group_by(r.id, leaf.c.cat)
+        )
+        for rid, cat, n, c in db.session.execute(stmt):
+            rows[cat].by_branch[rid] = (int(n), int(c or 0))
+    return sorted(rows.values(), key=lambda t: (t.rate if t.rate is not None else 2, t.category))
+
+
+# --- item analysis -----------------------------------------------------------------------------
+
+
+@dataclass
+class OptionCount:
+    key: str
+    text: str
+    count: int
+    is_key: bool
+
+
+@dataclass
+class ItemRow:
+    question_id: int
+    bank_id: int
+    revision_id: int
+    revision_number: int
+    type: str
+    stem: str
+    key_text: str
+    drawn: int
+    answered: int
+    correct: int
+    facility: float | None
+    upper_facility: float | None
+    lower_facility: float | None
+    discrimination: float | None
+    options: list[OptionCount]
+    top_answer: str | None  # the most chosen complete answer, as text
+    top_answer_count: int
+    top_answer_is_key: bool | None
+    flags: list[str] = field(default_factory=list)
+
+    @property
+    def type_label(self) -> str:
+        return TYPE_LABELS.get(self.type, self.type)
+
+
+@dataclass
+class ItemAnalysis:
+    quiz: Quiz
+    attempts: int
+    mean: float | None
+    sd: float | None
+    max_score: float
+    kr20: float | None
+    items_per_paper: float | None
+    items: list[ItemRow]
+
+    @property
+    def flagged(self) -> list[ItemRow]:
+        return [i for i in self.items if i.flags]
+
+
+def _answer_text(rev: QuestionRevision, answer: Any) -> str:
+    if answer is None:
+        return "未作答"
+    if rev.type == "judge":
+        return "正确" if answer is True else "错误"
+    if rev.type in ("single", "multiple"):
+        keys = answer if isinstance(answer, list) else [answer]
+        return "、".join(
+            f"{k}. {rev.options[OPTION_KEYS.index(k)]}"
+            if k in OPTION_KEYS[: len(rev.options)]
+            else str(k)
+            for k in keys
+        )
+    if isinstance(answer, list):
+        return "；".join(str(a) for a in answer)
+    return str(answer)
+
+
+def _key_value(rev: QuestionRevision) -> Any:
+    if rev.type == "single":
+        return rev.answer[0] if rev.answer else None
+    if rev.type == "multiple":
+        return sorted(rev.answer)
+    if rev.type == "judge":
+        return list(rev.answer) == ["T"]
+    return None
+
+
+def item_analysis(quiz: Quiz, focus: Sequence[Branch]) -> ItemAnalysis:
+    """Moodle-style statistics over counted attempts in the focus (one row per revision drawn)."""
+    counted, in_focus = _counted_in(quiz, focus)
+    scoped = (
+        sa.select(counted.c.attempt_id, counted.c.score, counted.c.time_used, counted.c.finished_at)
+        .where(in_focus)
+        .subquery("scoped")
+    )
+    head = db.session.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.sum(scoped.c.score),
+            sa.func.sum(scoped.c.score * scoped.c.score),
+        )
+    ).one()
+    n = int(head[0] or 0)
+    mean = sd = None
+    if n:
+        total, squares = float(head[1]), float(head[2])
+        mean = total / n
+        if n > 1:
+            sd = math.sqrt(max(0.0, (squares - n * mean * mean) / (n - 1)))
+    cut = math.ceil(UPPER_LOWER * n) if n >= 2 else 0
+    ranked = sa.select(
+        scoped.c.attempt_id,
+        sa.func.row_number()
+        .over(
+            order_by=(
+                scoped.c.score.desc(),
+                scoped.c.time_used.asc(),
+                scoped.c.finished_at.asc(),
+                scoped.c.attempt_id,
+            )
+        )
+        .label("rk"),
+    ).subquery("ranked")
+    upper = ranked.c.rk <= cut
+    lower = ranked.c.rk > n - cut
+    right = AttemptItem.correct.is_(True)
+    stats_rows = db.session.execute(
+        sa.select(
+            AttemptItem.revision_id,
+            AttemptItem.question_id,
+            sa.func.count(),
+            sa.func.sum(_int(right)),
+            sa.func.sum(_int(upper)),
+            sa.func.sum(_int(sa.and_(upper, right))),
+            sa.func.sum(_int(lower)),
+            sa.func.sum(_int(sa.and_(lower, right))),
+        )
+        .select_from(ranked)
+        .join(AttemptItem, AttemptItem.attempt_id == ranked.c.attempt_id)
+        .group_by(AttemptItem.revision_id, AttemptItem.question_id)
+    ).all()
+    answer_txt = sa.cast(AttemptItem.answer, sa.Text)
+    answers: dict[int, list[tuple[Any, int]]] = defaultdict(list)
+    for rid, text, cnt in db.session.execute(
+        sa.select(AttemptItem.revision_id, answer_txt, sa.func.count())
+        .where(AttemptItem.attempt_id.in_(sa.select(scoped.c.attempt_id)))
+        .group_by(AttemptItem.revision_id, answer_txt)
+    ):
+        value = None if text is None else json.loads(text)
+        answers[rid].append((value, int(cnt)))
+    # per-person number right, for KR-20
+    per = (
+        sa.select(
+            AttemptItem.attempt_id,
+            sa.func.sum(_int(right)).label("x"),
+            sa.func.count().label("k"),
+        )
+        .where(AttemptItem.attempt_id.in_(sa.select(scoped.c.attempt_id)))
+        .group_by(AttemptItem.attempt_id)
+        .subquery()
+    )
+    xs = db.session.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.sum(per.c.x),
+            sa.func.sum(per.c.x * per.c.x),
+            sa.func.sum(per.c.k),
+        )
+    ).one()
+    revisions = {
+        r.id: r
+        for r in db.session.scalars(
+            sa.select(QuestionRevision).where(
+                QuestionRevision.id.in_([row[0] for row in stats_rows])
+            )
+        )
+    }
+    banks = dict(
+        db.session.execute(
+            sa.select(Question.id, Question.bank_id).where(
+                Question.id.in_([row[1] for row in stats_rows])
+            )
+        ).all()
+    )
+    items: list[ItemRow] = []
+    sum_pq = 0.0
+    for rid, qid, drawn, corr, nu, cu, nl, cl in stats_rows:
+        rev = revisions[rid]
+        drawn, corr = int(drawn), int(corr or 0)
+        p = corr / drawn if drawn else None
+        if p is not None and n:
+            sum_pq += (drawn / n) * p * (1 - p)
+        pu, pl = _ratio(cu, nu), _ratio(cl, nl)
+        disc = pu - pl if pu is not None and pl is not None and cut else None
+        given = [(v, c) for v, c in answers.get(rid, []) if v is not None]
+        answered = sum(c for _, c in given)
+        key = _key_value(rev)
+        options: list[OptionCount] = []
+        if rev.type in ("single", "multiple"):
+            chosen: dict[str, int] = defaultdict(int)
+            for v, c in given:
+                for k in v if isinstance(v, list) else [v]:
+                    chosen[k] += c
+            key_set = set(rev.answer)
+            options = [
+                OptionCount(
+                    OPTION_KEYS[i], text, chosen.get(OPTION_KEYS[i], 0), OPTION_KEYS[i] in key_set
+                )
+                for i, text in enumerate(rev.options)
+            ]
+        elif rev.type == "judge":
+            counts = {True: 0, False: 0}
+            for v, c in given:
+                counts[bool(v)] += c
+            options = [
+                OptionCount("T", "正确", counts[True], key is True),
+                OptionCount("F", "错误", counts[False], key is False),
+            ]
+        top_value, top_count = None, 0
+        merged: dict[str, tuple[Any, int]] = {}
+        for v, c in given:
+            norm = json.dumps(
+                sorted(v) if isinstance(v, list) and rev.type != "blank" else v, ensure_ascii=False
+            )
+            old = merged.get(norm, (v, 0))
+            merged[norm] = (old[0], old[1] + c)
+        for norm in sorted(merged):
+            v, c = merged[norm]
+            if c > top_count:
+                top_value, top_count = v, c
+        top_is_key: bool | None = None
+        if top_value is not None and rev.type != "blank":
+            top_is_key = (sorted(top_value) if isinstance(top_value, list) else top_value) == key
+        row = ItemRow(
+            question_id=qid,
+            bank_id=banks.get(qid, 0),
+            revision_id=rid,
+            revision_number=rev.number,
+            type=rev.type,
+            stem=rev.stem,
+            key_text=_answer_text(rev, key)
+            if rev.type != "blank"
+            else "；".join("/".join(b) for b in rev.blanks),
+            drawn=drawn,
+            answered=answered,
+            correct=corr,
+            facility=p,
+            upper_facility=pu,
+            lower_facility=pl,
+            discrimination=disc,
+            options=options,
+            top_answer=None if top_value is None else _answer_text(rev, top_value),
+            top_answer_count=top_count,
+            top_answer_is_key=top_is_key,
+        )
+        if answered >= MIN_FLAG_ANSWERS:
+            if disc is not None and disc < 0:
+                row.flags.append("区分度为负：高分组答对的比例低于低分组")
+            if top_is_key is False:
+                row.flags.append("选得最多的是错误选项")
+        items.append(row)
+    kr20 = None
+    items_per_paper = None
+    xn = int(xs[0] or 0)
+    if xn:
+        items_per_paper = float(xs[3]) / xn
+        xmean = float(xs[1]) / xn
+        var = float(xs[2]) / xn - xmean * xmean
+        k = items_per_paper
+        if k > 1 and var > 1e-12:
+            kr20 = (k / (k - 1)) * (1 - sum_pq / var)
+    items.sort(key=lambda r: (not r.flags, r.facility if r.facility is not None else 2))
+    return ItemAnalysis(quiz, n, mean, sd, float(quiz.max_score), kr20, items_per_paper, items)
+
+
+# --- the year's figures ------------------------------------------------------------------------
+
+
+@dataclass
+class YearFigures:
+    start: date
+    end: date
+    branch_names: list[str]
+    campaigns: int
+    quizzes: int
+    participants: int
+    person_times: int
+    avg_score_rate: float | None
+    participation_rate: float | None
+    expected: int
+    finished: int
+
+    def paragraph(self, today: date | None = None) -> str:
+        today = today or now().astimezone(LOCAL_TZ).date()
+        if self.start == date(today.year, 1, 1) and self.end >= today:
+            since = "今年以来"
+        else:
+            since = f"{self.start.year}年{self.start.month}月{self.start.day}日至{self.end.year}年{self.end.month}月{self.end.day}日"
+        return (
+            f"{since}，共组织网上知识竞答{self.campaigns}次（{self.quizzes}场），"
+            f"参与{self.participants}人、{self.person_times}人次，"
+            f"平均得分率{pct(self.avg_score_rate)}，参与率{pct(self.participation_rate)}。"
+        )
+
+
+def pct(value: float | None, digits: int = 1) -> str:
+    return "—" if value is None else f"{value * 100:.{digits}f}%"
+
+
+def local_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """[start 00:00, end+1 00:00) in Beijing, as UTC."""
+    lo = datetime.combine(start, time(), LOCAL_TZ).astimezone(UTC)
+    hi = datetime.combine(end + timedelta(days=1), time(), LOCAL_TZ).astimezone(UTC)
+    return lo, hi
+
+
+def this_year() -> tuple[date, date]:
+    today = now().astimezone(LOCAL_TZ).date()
+    return date(today.year, 1, 1), date(today.year, 12, 31)
+
+
+def year_campaigns(user: User, start: date, end: date, focus: Sequence[Branch]) -> list[Campaign]:
+    """Campaigns opened in [start, end] (Beijing), visible to the person and reaching the focus."""
+    lo, hi = local_bounds(start, end)
+    out = []
+    for c in visible_campaigns(user):
+        if not (lo <= c.opens_at < hi):
+            continue
+        try:
+            campaign_scope(user, c)
+        except StatsDenied:
+            continue
+        if _overlaps([b.path for b in c.branches], focus):
+            out.append(c)
+    return out
+
+
+def year_figures(
+    user: User, start: date, end: date, focus: Sequence[Branch]
+) -> tuple[YearFigures, list[Campaign]]:
+    """Campaigns opened in the range: how many, people and 人次 (final attempts finished in the
+    range, by the branch at the time), average score rate of those attempts, participation rate =
+    Σ people finished ÷ Σ people expected over every quiz of those campaigns."""
+    campaigns = year_campaigns(user, start, end, focus)
+    quiz_ids = [q.id for c in campaigns for q in c.quizzes]
+    lo, hi = local_bounds(start, end)
+    in_focus = sa.select(Branch.id).where(_under(Branch.path, focus))
+    participants = person_times = 0
+    avg_rate = None
+    if quiz_ids:
+        row = db.session.execute(
+            sa.select(
+                sa.func.count(sa.distinct(Attempt.user_id)),
+                sa.func.count(),
+                sa.func.avg(sa.case((Attempt.max_score > 0, Attempt.score / Attempt.max_score))),
+            ).where(
+                Attempt.quiz_id.in_(quiz_ids),
+                _final(),
+                Attempt.finished_at >= lo,
+                Attempt.finished_at < hi,
+                Attempt.branch_id.in_(in_focus),
+            )
+        ).one()
+        participants, person_times, avg_rate = int(row[0]), int(row[1]), _f(row[2])
+    expected = finished = 0
+    for c in campaigns:
+        for q in c.quizzes:
+            done = sa.select(Attempt.user_id).where(Attempt.quiz_id == q.id, _final())
+            e, f = db.session.execute(
+                sa.select(sa.func.count(), sa.func.sum(_int(User.id.in_(done)))).where(
+                    audience_condition(c), User.branch_id.in_(in_focus)
+                )
+            ).one()
+            expected += int(e or 0)
+            finished += int(f or 0)
+    figures = YearFigures(
+        start,
+        end,
+        [b.name for b in focus],
+        len(campaigns),
+        len(quiz_ids),
+        participants,
+        person_times,
+        avg_rate,
+        _ratio(finished, expected),
+        expected,
+        finished,
+    )
+    return figures, campaigns
+
+
+def year_focus(user: User, branch_id: int | None) -> list[Branch]:
+    """The year page's part of the tree: a leader's scope, or everything for admins/organizers."""
+    if access.is_admin(user) or not access.can_lead(user):
+        scope = Scope(None)
+    else:
+        roots = access.leader_scope(user)
+        scope = Scope(None if roots is None else tuple(roots))
+    return focus_for(scope, branch_id)
+
+
+# --- export ------------------------------------------------------------------------------------
+
+
+def _p(value: float | None) -> float | None:
+    return None if value is None else round(value * 100, 1)
+
+
+def _n(value: float | None, digits: int = 2) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def export_xlsx(campaign: Campaign, focus: Sequence[Branch]) -> bytes:
+    """部门汇总, 个人成绩, 未参与名单, 知识点掌握, 试题分析 — values only, text neutralised."""
+    from quiz_app.services.branches import full_name
+
+    summary, people, missing, topics, items = [], [], [], [], []
+    for quiz in campaign.quizzes:
+        figs = branch_figures(campaign, quiz, focus)
+        for r in [*figs.rows, figs.total]:
+            summary.append(
+                [
+                    quiz.title,
+                    ("　" * r.depth) + r.name,
+                    r.expected,
+                    r.took_part,
+                    r.finished,
+                    _p(r.participation_rate),
+                    r.scored,
+                    _n(r.avg_score),
+                    _n(r.median_score),
+                    _n(r.max_score_got),
+                    _p(r.score_rate),
+                    _p(r.pass_rate),
+                    _n(r.avg_time, 0),
+                ]
+            )
+        counted, in_focus = _counted_in(quiz, focus)
+        stmt = (
+            sa.select(
+                User.real_name,
+                User.username,
+                Branch.id,
+                counted.c.score,
+                Attempt.max_score,
+                Attempt.passed,
+                counted.c.time_used,
+                counted.c.finished_at,
+            )
+            .join(Attempt, Attempt.id == counted.c.attempt_id)
+            .join(User, User.id == counted.c.user_id)
+            .join(Branch, Branch.id == counted.c.branch_id)
+            .where(in_focus)
+            .order_by(
+                counted.c.score.desc(), counted.c.time_used.asc(), counted.c.finished_at.asc()
+            )
+        )
+        names: dict[int, str] = {}
+        for i, r in enumerate(db.session.execute(stmt), start=1):
+            if r[2] not in names:
+                names[r[2]] = full_name(db.session.get(Branch, r[2]))  # type: ignore[arg-type]
+            people.append(
+                [
+                    quiz.title,
+                    i,
+                    r.real_name,
+                    r.username,
+                    names[r[2]],
+                    float(r.score),
+                    float(r.max_score),
+                    _p(_ratio(r.score, r.max_score)),
+                    {True: "是", False: "否"}.get(r.passed, ""),
+                    r.time_used,
+                    format_local(r.finished_at, "%Y-%m-%d %H:%M:%S"),
+                ]
+            )
+        for g in not_participated(campaign, quiz, focus):
+            bname = full_name(db.session.get(Branch, g.branch_id))  # type: ignore[arg-type]
+            for name, username in g.people:
+                missing.append([quiz.title, bname, name, username])
+        cols = peers(figs, focus)
+        for t in topic_mastery(quiz, focus, cols):
+            topics.append([quiz.title, t.category, "合计", t.answered, t.correct, _p(t.rate)])
+            for c in cols:
+                n_, c_ = t.by_branch.get(c.branch_id or 0, (0, 0))
+                if n_:
+                    topics.append([quiz.title, t.category, c.name, n_, c_, _p(_ratio(c_, n_))])
+        ia = item_analysis(quiz, focus)
+        for it in ia.items:
+            items.append(
+                [
+                    quiz.title,
+                    it.question_id,
+                    it.revision_number,
+                    it.type_label,
+                    it.stem,
+                    it.key_text,
+                    it.drawn,
+                    it.answered,
+                    _p(it.facility),
+                    _n(it.discrimination, 3),
+                    "；".join(f"{o.key}:{o.count}" for o in it.options),
+                    it.top_answer or "",
+                    "；".join(it.flags),
+                ]
+            )
+    return workbook_bytes(
+        [
+            (
+                "部门汇总",
+                [
+                    "竞答",
+                    "部门",
+                    "应参与人数",
+                    "已参与人数",
+                    "已完成人数",
+                    "参与率(%)",
+                    "计分人数",
+                    "平均分",
+                    "中位数",
+                    "最高分",
+                    "得分率(%)",
+                    "及格率(%)",
+                    "平均用时(秒)",
+                ],
+                summary,
+            ),
+            (
+                "个人成绩",
+                [
+                    "竞答",
+                    "名次",
+                    "姓名",
+                    "登录名",
+                    "部门",
+                    "得分",
+                    "满分",
+                    "得分率(%)",
+                    "及格",
+                    "用时(秒)",
+                    "交卷时间",
+                ],
+                people,
+            ),
+            ("未参与名单", ["竞答", "部门", "姓名", "登录名"], missing),
+            ("知识点掌握", ["竞答", "知识点", "部门", "作答题次", "答对题次", "答对率(%)"], topics),
+            (
+                "试题分析",
+                [
+                    "竞答",
+                    "题目编号",
+                    "版本",
+                    "题型",
+                    "题干",
+                    "正确答案",
+                    "抽到次数",
+                    "作答次数",
+                    "答对率(%)",
+                    "区分度",
+                    "各选项人次",
+                    "选得最多的答案",
+                    "提示",
+                ],
+                items,
+            ),
+        ]
+    )
