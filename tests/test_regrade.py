@@ -186,3 +186,28 @@ def test_regrade_page_is_for_organizers_only(app: Flask, employee_client: FlaskC
     url = f"{BASE}/{campaign_id}/quizzes/{quiz_id}/regrade"
     assert employee_client.get(url).status_code == 403
     assert employee_client.post(url, data={"question_id": first}).status_code == 403
+
+
+def test_regrade_keeps_the_wrong_answer_book_in_step(ctx: None) -> None:
+    from quiz_app.models import WrongAnswer
+    from quiz_app.services import practice
+
+    _cid, quiz_id, first, done_id, _running_id = setup_quiz()
+    jia = db.session.scalar(sa.select(Attempt).where(Attempt.id == done_id)).user  # type: ignore[union-attr]
+    book = lambda: {
+        e.question_id for _, es in practice.book(jia, T0 + timedelta(hours=1)) for e in es
+    }  # noqa: E731
+    assert first in book()  # 甲 answered "A" where the key said "B"
+    change_question(first, answer=("A",))  # the organizer finds the key was wrong: it is "A"
+    from quiz_app.models import Quiz
+
+    regrade.regrade_question(db.session.get(Quiz, quiz_id), first, None, T0)  # type: ignore[arg-type]
+    assert first not in book()  # right after all: no longer a mistake
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(WrongAnswer)
+            .where(WrongAnswer.question_id == first)
+        )
+        == 0
+    )

@@ -201,11 +201,15 @@ def regrade_question(
         raise RegradeError("这道题没有需要重新评分的已交卷答卷")
     changed = 0
     for attempt, item in targets:
-        before = attempt.score
+        before, was_correct = attempt.score, bool(item.correct)
         item.revision = current
         attempts.grade_attempt(attempt)
         if attempt.score != before:
             changed += 1
+        if was_correct and not item.correct:
+            attempts.book_wrong(attempt, item)
+        elif item.correct and not was_correct:
+            attempts.unbook_wrong(attempt, item)
     olds = "、".join(f"第{n}版" for n in sorted(old_numbers))
     event = RegradeEvent(
         quiz_id=quiz.id,
