@@ -194,9 +194,10 @@ def test_regrade_keeps_the_wrong_answer_book_in_step(ctx: None) -> None:
 
     _cid, quiz_id, first, done_id, _running_id = setup_quiz()
     jia = db.session.scalar(sa.select(Attempt).where(Attempt.id == done_id)).user  # type: ignore[union-attr]
-    book = lambda: {
-        e.question_id for _, es in practice.book(jia, T0 + timedelta(hours=1)) for e in es
-    }  # noqa: E731
+
+    def book() -> set[int]:
+        return {e.question_id for _, es in practice.book(jia, T0 + timedelta(hours=1)) for e in es}
+
     assert first in book()  # 甲 answered "A" where the key said "B"
     change_question(first, answer=("A",))  # the organizer finds the key was wrong: it is "A"
     from quiz_app.models import Quiz
