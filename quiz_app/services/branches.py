@@ -96,10 +96,16 @@ def full_name(branch: Branch) -> str:
 
 def tree() -> list[Branch]:
     """All branches in display order (depth-first), for the admin page and choice lists."""
-    branches = db.session.scalars(sa.select(Branch)).all()
+    return in_tree_order(db.session.scalars(sa.select(Branch)).all())
+
+
+def in_tree_order(branches: list[Branch]) -> list[Branch]:
+    """``branches`` depth-first, siblings by sort order; a branch whose parent is not in the list
+    is placed as a root (so a subtree orders the same way as the whole tree)."""
+    ids = {b.id for b in branches}
     by_parent: dict[int | None, list[Branch]] = {}
     for b in branches:
-        by_parent.setdefault(b.parent_id, []).append(b)
+        by_parent.setdefault(b.parent_id if b.parent_id in ids else None, []).append(b)
     ordered: list[Branch] = []
 
     def walk(parent_id: int | None) -> None:

@@ -41,6 +41,15 @@ def role_required(check: Callable[[User], bool]) -> Callable[[F], F]:
     return decorator
 
 
+def get_child_or_404(model: type[Any], ident: int, **parent: int) -> Any:
+    """``model`` row ``ident`` that belongs to the given parent (e.g. bank_id=3), else 404:
+    an id from another campaign or bank in the URL must not reach someone else's object."""
+    obj = db.get_or_404(model, ident)
+    if any(getattr(obj, attr) != value for attr, value in parent.items()):
+        abort(404)
+    return obj
+
+
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
     user = db.session.get(User, int(user_id)) if user_id.isdigit() else None

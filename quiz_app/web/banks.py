@@ -22,7 +22,7 @@ from quiz_app.services.importing import (
     parse_upload,
 )
 from quiz_app.services.importing.validate import RawQuestion, check
-from quiz_app.web import role_required, stash
+from quiz_app.web import get_child_or_404, role_required, stash
 from quiz_app.web.forms import (
     BankForm,
     BankImportForm,
@@ -41,13 +41,6 @@ TYPE_LABELS = {t.value: t.label for t in QuestionType}
 @role_required(access.can_organize)
 def _organizers_only() -> None:
     return None
-
-
-def _question_or_404(bank: Bank, question_id: int) -> Question:
-    question = db.session.get(Question, question_id)
-    if question is None or question.bank_id != bank.id:
-        abort(404)
-    return question
 
 
 def _xlsx_download(data: bytes, filename: str) -> Any:
@@ -276,7 +269,7 @@ def new_question(bank_id: int) -> Any:
 @bp.route("/<int:bank_id>/questions/<int:question_id>", methods=["GET", "POST"])
 def edit_question(bank_id: int, question_id: int) -> Any:
     bank = db.get_or_404(Bank, bank_id)
-    question = _question_or_404(bank, question_id)
+    question = get_child_or_404(Question, question_id, bank_id=bank.id)
     form = _form_from_revision(question) if request.method == "GET" else QuestionForm()
     errors: list[str] = []
     if form.validate_on_submit():
@@ -305,7 +298,7 @@ def edit_question(bank_id: int, question_id: int) -> Any:
 @bp.post("/<int:bank_id>/questions/<int:question_id>/active")
 def set_active(bank_id: int, question_id: int) -> Any:
     bank = db.get_or_404(Bank, bank_id)
-    question = _question_or_404(bank, question_id)
+    question = get_child_or_404(Question, question_id, bank_id=bank.id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     banks.set_active(question, request.form.get("active") == "1")

@@ -38,7 +38,7 @@ from quiz_app.models import (
 )
 from quiz_app.services import access, banks, branches, campaigns, papers, regrade
 from quiz_app.services.importing import DIFFICULTIES, QuestionType
-from quiz_app.web import role_required
+from quiz_app.web import get_child_or_404, role_required
 from quiz_app.web.campaign_forms import (
     COUNTING_LABELS,
     LOCKED_RULE_FIELDS,
@@ -68,24 +68,15 @@ def _organizers_only() -> None:
 
 
 def _campaign_or_404(campaign_id: int) -> Campaign:
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
-        abort(404)
-    return campaign
+    return db.get_or_404(Campaign, campaign_id)
 
 
 def _quiz_or_404(campaign: Campaign, quiz_id: int) -> Quiz:
-    quiz = db.session.get(Quiz, quiz_id)
-    if quiz is None or quiz.campaign_id != campaign.id:
-        abort(404)
-    return quiz
+    return get_child_or_404(Quiz, quiz_id, campaign_id=campaign.id)
 
 
 def _section_or_404(quiz: Quiz, section_id: int) -> QuizSection:
-    section = db.session.get(QuizSection, section_id)
-    if section is None or section.quiz_id != quiz.id:
-        abort(404)
-    return section
+    return get_child_or_404(QuizSection, section_id, quiz_id=quiz.id)
 
 
 def _is_draft(campaign: Campaign) -> bool:
