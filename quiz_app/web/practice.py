@@ -78,6 +78,26 @@ def index() -> Any:
     )
 
 
+def _answer_posted(
+    question: Question, moment: Any, kind: str, action: str, mode: str, next_url: str, **page: Any
+) -> Any:
+    """The POST half shared by 每日一练 and the wrong-answer book: grade, commit, show feedback —
+    or show the question again with the reason it was not accepted."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    rev = question.current_revision
+    assert rev is not None
+    raw = answer_from_form(rev.type, request.form, len(rev.blanks))
+    if raw is None or (isinstance(raw, list) and not any(str(x).strip() for x in raw)):
+        return _render_question(question, action, mode, "请先作答再提交", **page)
+    try:
+        feedback = practice.answer(current_user, question, raw, moment, kind)
+    except AnswerShapeError as exc:
+        return _render_question(question, action, mode, str(exc), **page)
+    db.session.commit()
+    return _feedback(feedback, next_url, mode)
+
+
 @bp.route("/daily", methods=["GET", "POST"])
 @login_required
 def daily() -> Any:
@@ -85,42 +105,18 @@ def daily() -> Any:
     today = practice.daily_set(current_user, moment)
     done = practice.answered_today(current_user, moment)
     pending = [q for q in today if q.id not in done]
+    action = url_for("practice.daily")
+    progress = (len(done) + 1, len(today))
     if request.method == "POST":
         question = db.session.get(Question, request.form.get("question_id", type=int) or 0)
         if question is None or question.id not in {q.id for q in today}:
             abort(404)
-        if not ConfirmForm().validate_on_submit():
-            abort(400)
-        rev = question.current_revision
-        assert rev is not None
-        raw = answer_from_form(rev.type, request.form, len(rev.blanks))
-        if raw is None or (isinstance(raw, list) and not any(str(x).strip() for x in raw)):
-            return _render_question(
-                question,
-                url_for("practice.daily"),
-                "daily",
-                "请先作答再提交",
-                progress=(len(done) + 1, len(today)),
-            )
-        try:
-            feedback = practice.answer(current_user, question, raw, moment, "daily")
-        except AnswerShapeError as exc:
-            return _render_question(
-                question,
-                url_for("practice.daily"),
-                "daily",
-                str(exc),
-                progress=(len(done) + 1, len(today)),
-            )
-        db.session.commit()
-        return _feedback(feedback, url_for("practice.daily"), "daily")
+        return _answer_posted(question, moment, "daily", action, "daily", action, progress=progress)
     if not today:
         return render_template("practice/empty.html")
     if not pending:
         return redirect(url_for("practice.index"))
-    return _render_question(
-        pending[0], url_for("practice.daily"), "daily", progress=(len(done) + 1, len(today))
-    )
+    return _render_question(pending[0], action, "daily", progress=progress)
 
 
 @bp.route("/wrong/<int:question_id>", methods=["GET", "POST"])
@@ -130,20 +126,15 @@ def redo(question_id: int) -> Any:
     entry = practice.book_entry(current_user, question_id, moment)
     if entry is None:
         abort(404)
-    question = entry.question
     action = url_for("practice.redo", question_id=question_id)
     if request.method == "POST":
-        if not ConfirmForm().validate_on_submit():
-            abort(400)
-        rev = question.current_revision
-        assert rev is not None
-        raw = answer_from_form(rev.type, request.form, len(rev.blanks))
-        if raw is None or (isinstance(raw, list) and not any(str(x).strip() for x in raw)):
-            return _render_question(question, action, "wrong", "请先作答再提交", entry=entry)
-        try:
-            feedback = practice.answer(current_user, question, raw, moment, "wrongbook")
-        except AnswerShapeError as exc:
-            return _render_question(question, action, "wrong", str(exc), entry=entry)
-        db.session.commit()
-        return _feedback(feedback, url_for("practice.index"), "wrong")
-    return _render_question(question, action, "wrong", entry=entry)
+        return _answer_posted(
+            entry.question,
+            moment,
+            "wrongbook",
+            action,
+            "wrong",
+            url_for("practice.index"),
+            entry=entry,
+        )
+    return _render_question(entry.question, action, "wrong", entry=entry)
