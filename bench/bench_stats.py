@@ -198,7 +198,7 @@ def run(url: str, people: int, label: str) -> dict[str, float]:
             stats.rank_branches(figs, focus)
             stats.leaderboard(quiz, focus)
             stats.daily_trend(quiz, focus, figs.total.expected)
-            stats.distribution(quiz, focus)
+            stats.distribution(quiz, focus, figs)
             stats.not_participated(campaign, quiz, focus)
             stats.topic_mastery(quiz, focus, stats.peers(figs, focus))
 

@@ -438,7 +438,9 @@ def counted_attempts(quiz_id: int, counting: str) -> sa.Subquery:
         .where(Attempt.quiz_id == quiz_id, Attempt.status != AttemptStatus.IN_PROGRESS)
         .subquery()
     )
-    return sa.select(ranked).where(ranked.c.rn == 1).subquery("counted")
+    # "rn <= 1", not "rn = 1": the same rows, but PostgreSQL estimates "= 1" on a window result
+    # at 0.5 % of attempts and joins 400k answers by nested loop (≈1 s instead of ≈0.2 s).
+    return sa.select(ranked).where(ranked.c.rn <= 1).subquery("counted")
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,9 @@ Definitions (stated on the pages too):
 - Scores (平均分, 中位数, 最高分, 及格率, 平均用时, 得分率) come from each person's counted attempt
   (``attempts.counted_attempts``: best or last, as the quiz says), attributed to the branch the
   person was in when the attempt started (``Attempt.branch_id``). 得分率 = Σ得分 ÷ Σ满分.
-- Medians are computed in Python from the ordered score list of each branch (portable SQL has no
-  median); every other figure is a SQL aggregate.
+- Every figure is a SQL aggregate over leaf branches (GROUP BY branch, and for scores by branch and
+  score value), summed up the tree here. Medians are read off those per-score counts (portable
+  SQL has no median), so no per-person rows are ever loaded for the figures.
 - Fair ranking shrinks a branch's score rate toward the overall mean: (n·x̄ + k·μ) ÷ (n + k).
 - Topic mastery uses the question's current categories (``QuestionCategory``): a portable join,
   and fixing a category in the bank fixes past reports too.
@@ -32,6 +33,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -294,7 +296,12 @@ def _round(value: float | None, digits: int = 4) -> float | None:
     return None if value is None else round(value, digits)
 
 
-def _roster_leaf(campaign: Campaign, quiz: Quiz, focus: Sequence[Branch]) -> sa.Subquery:
+def _counted(quiz: Quiz) -> sa.Subquery:
+    """The quiz's counted attempts: ``attempts.counted_attempts``, the one definition."""
+    return counted_attempts(quiz.id, quiz.counting)
+
+
+def _roster_leaf(campaign: Campaign, quiz: Quiz, focus: Sequence[Branch]) -> sa.Select[Any]:
     """Per current branch: audience size, how many took part, how many finished."""
     per_user = (
         sa.select(Attempt.user_id, sa.func.max(_int(_final())).label("fin"))
@@ -314,39 +321,60 @@ def _roster_leaf(campaign: Campaign, quiz: Quiz, focus: Sequence[Branch]) -> sa.
         .outerjoin(per_user, per_user.c.user_id == User.id)
         .where(audience_condition(campaign), User.branch_id.in_(in_focus))
         .group_by(User.branch_id)
-        .subquery("roster_leaf")
     )
 
 
 def _counted_in(quiz: Quiz, focus: Sequence[Branch]) -> tuple[sa.Subquery, sa.ColumnElement[bool]]:
     """The counted attempts, and the condition "attributed to a branch in the focus"."""
-    counted = counted_attempts(quiz.id, quiz.counting)
+    counted = _counted(quiz)
     in_focus = sa.select(Branch.id).where(_under(Branch.path, focus))
     return counted, counted.c.branch_id.in_(in_focus)
 
 
-def _score_leaf(quiz: Quiz, focus: Sequence[Branch]) -> sa.Subquery:
-    """Per attempt branch: counted attempts and their sums (the bare aggregate, one GROUP BY)."""
-    counted = counted_attempts(quiz.id, quiz.counting)
-    in_focus = sa.select(Branch.id).where(_under(Branch.path, focus))
-    return (
+@dataclass(frozen=True)
+class ScoreCount:
+    """One GROUP BY row of counted attempts: (branch, score, full marks, passed) → how many."""
+
+    branch_id: int
+    score: Decimal | None
+    max_score: Decimal
+    passed: bool | None
+    n: int
+    sum_time: int
+    n_time: int
+
+
+def _score_counts(quiz: Quiz, focus: Sequence[Branch]) -> list[ScoreCount]:
+    """Counted attempts grouped by (branch, score, full marks, passed): a few hundred rows that
+    give every score figure — sums, maxima, pass counts, medians, the histogram — rolled up."""
+    counted, in_focus = _counted_in(quiz, focus)
+    stmt = (
         sa.select(
-            counted.c.branch_id.label("bid"),
-            sa.func.count().label("n"),
-            sa.func.sum(counted.c.score).label("sum_score"),
-            sa.func.max(counted.c.score).label("max_score"),
-            sa.func.sum(Attempt.max_score).label("sum_max"),
-            sa.func.sum(_int(Attempt.passed.is_(True))).label("passed"),
-            sa.func.count(Attempt.passed).label("pass_known"),
-            sa.func.sum(counted.c.time_used).label("sum_time"),
-            sa.func.count(counted.c.time_used).label("n_time"),
+            counted.c.branch_id,
+            counted.c.score,
+            Attempt.max_score,
+            Attempt.passed,
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(counted.c.time_used), 0),
+            sa.func.count(counted.c.time_used),
         )
         .select_from(counted)
         .join(Attempt, Attempt.id == counted.c.attempt_id)
-        .where(counted.c.branch_id.in_(in_focus))
-        .group_by(counted.c.branch_id)
-        .subquery("score_leaf")
+        .where(in_focus)
+        .group_by(counted.c.branch_id, counted.c.score, Attempt.max_score, Attempt.passed)
     )
+    return [
+        ScoreCount(
+            int(b),
+            None if s is None else Decimal(s),
+            Decimal(m or 0),
+            p,
+            int(n),
+            int(t or 0),
+            int(nt or 0),
+        )
+        for b, s, m, p, n, t, nt in db.session.execute(stmt)
+    ]
 
 
 def bare_branch_query(quiz: Quiz) -> list[Any]:
@@ -361,66 +389,75 @@ def bare_branch_query(quiz: Quiz) -> list[Any]:
     return list(db.session.execute(stmt))
 
 
-def _rollup(leaf: sa.Subquery, report_ids: Sequence[int], cols: dict[str, Any]) -> dict[int, Any]:
-    """Sum leaf rows into every report branch whose subtree contains them (path prefix join)."""
-    if not report_ids:
-        return {}
-    r, lf = aliased(Branch), aliased(Branch)
-    stmt = (
-        sa.select(r.id.label("rid"), *(fn(leaf.c[c]).label(c) for c, fn in cols.items()))
-        .select_from(r)
-        .join(lf, lf.path.startswith(r.path))
-        .join(leaf, leaf.c.bid == lf.id)
-        .where(r.id.in_(report_ids))
-        .group_by(r.id)
-    )
-    return {row.rid: row for row in db.session.execute(stmt)}
+def _ancestors(path: str, report: set[int]) -> list[int]:
+    """The report branches whose subtree holds the branch with this ``path`` (itself included)."""
+    return [int(p) for p in path.strip("/").split("/") if p and int(p) in report]
 
 
-def _total(leaf: sa.Subquery, cols: dict[str, Any]) -> Any:
-    return db.session.execute(sa.select(*(fn(leaf.c[c]).label(c) for c, fn in cols.items()))).one()
+@dataclass
+class _Acc:
+    """Sums that roll up the tree: roster counts and the score histogram of a subtree."""
+
+    expected: int = 0
+    took: int = 0
+    fin: int = 0
+    hist: dict[Decimal, int] = field(default_factory=lambda: defaultdict(int))
+    n: int = 0
+    sum_score: Decimal = Decimal(0)
+    max_score: Decimal | None = None
+    sum_max: Decimal = Decimal(0)
+    passed: int = 0
+    pass_known: int = 0
+    sum_time: int = 0
+    n_time: int = 0
+
+    def add_roster(self, expected: int, took: int, fin: int) -> None:
+        self.expected += expected
+        self.took += took
+        self.fin += fin
+
+    def add_scores(self, c: ScoreCount) -> None:
+        self.n += c.n
+        if c.score is not None:
+            self.sum_score += c.score * c.n
+            self.hist[c.score] += c.n
+            if self.max_score is None or c.score > self.max_score:
+                self.max_score = c.score
+        self.sum_max += c.max_score * c.n
+        if c.passed is not None:
+            self.pass_known += c.n
+            self.passed += c.n if c.passed else 0
+        self.sum_time += c.sum_time
+        self.n_time += c.n_time
+
+    def fill(self, row: BranchRow) -> None:
+        row.expected, row.took_part, row.finished = self.expected, self.took, self.fin
+        if self.n:
+            row.scored = self.n
+            row.avg_score = float(self.sum_score) / self.n
+            row.max_score_got = _f(self.max_score)
+            row.score_rate = _ratio(self.sum_score, self.sum_max)
+            row.pass_rate = _ratio(self.passed, self.pass_known) if self.pass_known else None
+            row.avg_time = _ratio(self.sum_time, self.n_time)
+        row.median_score = _hist_median(self.hist)
 
 
-_ROSTER_COLS = {"expected": sa.func.sum, "took": sa.func.sum, "fin": sa.func.sum}
-_SCORE_COLS = {
-    "n": sa.func.sum,
-    "sum_score": sa.func.sum,
-    "max_score": sa.func.max,
-    "sum_max": sa.func.sum,
-    "passed": sa.func.sum,
-    "pass_known": sa.func.sum,
-    "sum_time": sa.func.sum,
-    "n_time": sa.func.sum,
-}
-
-
-def _fill(row: BranchRow, roster: Any, score: Any, scores: list[float]) -> None:
-    if roster is not None:
-        row.expected = int(roster.expected or 0)
-        row.took_part = int(roster.took or 0)
-        row.finished = int(roster.fin or 0)
-    if score is not None and score.n:
-        n = int(score.n)
-        row.scored = n
-        row.avg_score = float(score.sum_score) / n
-        row.max_score_got = _f(score.max_score)
-        row.score_rate = _ratio(score.sum_score, score.sum_max)
-        row.pass_rate = _ratio(score.passed, score.pass_known) if score.pass_known else None
-        row.avg_time = _ratio(score.sum_time, score.n_time)
-    row.median_score = median(scores)
-
-
-def _scores_by_leaf(quiz: Quiz, focus: Sequence[Branch]) -> dict[int, list[float]]:
-    counted = counted_attempts(quiz.id, quiz.counting)
-    in_focus = sa.select(Branch.id).where(_under(Branch.path, focus))
-    out: dict[int, list[float]] = defaultdict(list)
-    for bid, score in db.session.execute(
-        sa.select(counted.c.branch_id, counted.c.score)
-        .where(counted.c.branch_id.in_(in_focus))
-        .order_by(counted.c.score)
-    ):
-        out[bid].append(float(score))
-    return out
+def _hist_median(hist: dict[Decimal, int]) -> float | None:
+    """The median of a score histogram (value → how many), as ``median`` of the sorted list."""
+    total = sum(hist.values())
+    if not total:
+        return None
+    want = [(total - 1) // 2, total // 2]  # 0-based positions of the middle one or two
+    found: list[float] = []
+    seen = 0
+    for value in sorted(hist):
+        seen += hist[value]
+        while want and want[0] < seen:
+            found.append(float(value))
+            want.pop(0)
+        if not want:
+            break
+    return found[0] if total % 2 else (found[0] + found[1]) / 2
 
 
 @dataclass
@@ -429,6 +466,7 @@ class QuizFigures:
     max_score: float
     total: BranchRow
     rows: list[BranchRow]  # every branch under the focus with anyone expected or scored
+    score_counts: list[ScoreCount] = field(default_factory=list, repr=False)
 
     @property
     def overall_score_rate(self) -> float | None:
@@ -436,38 +474,35 @@ class QuizFigures:
 
 
 def branch_figures(campaign: Campaign, quiz: Quiz, focus: Sequence[Branch]) -> QuizFigures:
-    """Per branch (rolled up) and in total: participation and scores for one quiz."""
+    """Per branch (rolled up) and in total: participation and scores for one quiz.
+
+    Two GROUP BY queries per leaf branch (roster; counted scores by value), summed up the tree
+    here: sums, counts and histograms roll up, and the median is read off the histogram."""
     branches = branches_under(focus)
-    report_ids = [b.id for b in branches]
-    roster_leaf = _roster_leaf(campaign, quiz, focus)
-    score_leaf = _score_leaf(quiz, focus)
-    roster = _rollup(roster_leaf, report_ids, _ROSTER_COLS)
-    scores = _rollup(score_leaf, report_ids, _SCORE_COLS)
-    by_leaf = _scores_by_leaf(quiz, focus)
-    by_branch: dict[int, list[float]] = defaultdict(list)
+    report = {b.id for b in branches}
     paths = {b.id: b.path for b in branches}
-    report = set(report_ids)
-    all_scores: list[float] = []
-    for leaf_id, values in by_leaf.items():
-        all_scores.extend(values)
-        for part in paths.get(leaf_id, "").strip("/").split("/"):
-            if part and int(part) in report:
-                by_branch[int(part)].extend(values)
+    acc: dict[int, _Acc] = defaultdict(_Acc)
+    total = _Acc()
+    for bid, expected, took, fin in db.session.execute(_roster_leaf(campaign, quiz, focus)):
+        e, t, f = int(expected or 0), int(took or 0), int(fin or 0)
+        total.add_roster(e, t, f)
+        for rid in _ancestors(paths.get(bid, ""), report):
+            acc[rid].add_roster(e, t, f)
+    counts = _score_counts(quiz, focus)
+    for c in counts:
+        total.add_scores(c)
+        for rid in _ancestors(paths.get(c.branch_id, ""), report):
+            acc[rid].add_scores(c)
     top_depth = min((b.depth for b in branches), default=0)
     rows = []
     for b in branches:
         row = BranchRow(b.id, b.name, b.path, b.depth - top_depth)
-        _fill(row, roster.get(b.id), scores.get(b.id), sorted(by_branch.get(b.id, [])))
+        acc.get(b.id, _Acc()).fill(row)
         if row.expected or row.scored or row.took_part:
             rows.append(row)
-    total = BranchRow(None, "合计", "", 0)
-    _fill(
-        total,
-        _total(roster_leaf, _ROSTER_COLS),
-        _total(score_leaf, _SCORE_COLS),
-        sorted(all_scores),
-    )
-    return QuizFigures(quiz, float(quiz.max_score), total, rows)
+    total_row = BranchRow(None, "合计", "", 0)
+    total.fill(total_row)
+    return QuizFigures(quiz, float(quiz.max_score), total_row, rows, counts)
 
 
 # --- ranking -----------------------------------------------------------------------------------
@@ -548,28 +583,31 @@ class Leader:
 def leaderboard(quiz: Quiz, focus: Sequence[Branch], top: int = DEFAULT_TOP) -> list[Leader]:
     """Top N counted attempts: higher score, then less time, then earlier submission."""
     counted, in_focus = _counted_in(quiz, focus)
+    order = (
+        counted.c.score.desc(),
+        counted.c.time_used.asc(),
+        counted.c.finished_at.asc(),
+        counted.c.attempt_id,
+    )
+    # rank and cut first, then look up names for those N rows only
+    best = sa.select(counted).where(in_focus).order_by(*order).limit(top).subquery("best")
     stmt = (
         sa.select(
-            counted.c.user_id,
-            counted.c.score,
-            counted.c.time_used,
-            counted.c.finished_at,
+            best.c.user_id,
+            best.c.score,
+            best.c.time_used,
+            best.c.finished_at,
             Attempt.max_score,
             User.real_name,
             User.username,
             Branch.name.label("branch"),
         )
-        .join(Attempt, Attempt.id == counted.c.attempt_id)
-        .join(User, User.id == counted.c.user_id)
-        .join(Branch, Branch.id == counted.c.branch_id)
-        .where(in_focus)
+        .join(Attempt, Attempt.id == best.c.attempt_id)
+        .join(User, User.id == best.c.user_id)
+        .join(Branch, Branch.id == best.c.branch_id)
         .order_by(
-            counted.c.score.desc(),
-            counted.c.time_used.asc(),
-            counted.c.finished_at.asc(),
-            counted.c.attempt_id,
+            best.c.score.desc(), best.c.time_used.asc(), best.c.finished_at.asc(), best.c.attempt_id
         )
-        .limit(top)
     )
     return [
         Leader(
@@ -642,28 +680,31 @@ class Bin:
     count: int
 
 
-def distribution(quiz: Quiz, focus: Sequence[Branch]) -> list[Bin]:
-    """Counted scores in ten bins of 10% of the paper's full marks (the top bin includes 100%)."""
-    counted, in_focus = _counted_in(quiz, focus)
-    s, m = counted.c.score, Attempt.max_score
-    cols = []
-    for i in range(10):
-        low = s * 10 >= m * i
-        high = (s * 10 < m * (i + 1)) if i < 9 else sa.true()
-        cols.append(sa.func.coalesce(sa.func.sum(_int(sa.and_(low, high))), 0).label(f"b{i}"))
-    row = db.session.execute(
-        sa.select(*cols)
-        .select_from(counted)
-        .join(Attempt, Attempt.id == counted.c.attempt_id)
-        .where(in_focus, m > 0)
-    ).one()
+def distribution(
+    quiz: Quiz, focus: Sequence[Branch], figures: QuizFigures | None = None
+) -> list[Bin]:
+    """Counted scores in ten bins of 10% of the paper's full marks (the top bin includes 100%).
+
+    Read off ``figures``' GROUP BY rows (counted attempts by score and full marks) when given —
+    the campaign page has them already — else grouped here."""
+    counts = figures.score_counts if figures is not None else _score_counts(quiz, focus)
+    bins = [0] * 10
+    for c in counts:
+        s, m = c.score, c.max_score
+        if s is None or m <= 0:
+            continue
+        for i in range(9, -1, -1):  # s·10 ≥ m·i, the highest such i (exact decimals)
+            if s * 10 >= m * i or i == 0:
+                if s * 10 >= m * i:
+                    bins[i] += c.n
+                break
     full = float(quiz.max_score)
     return [
         Bin(
             f"{i * 10}–{(i + 1) * 10}%" if i < 9 else "90–100%",
             full * i / 10,
             full * (i + 1) / 10,
-            int(row[i] or 0),
+            bins[i],
         )
         for i in range(10)
     ]
@@ -732,9 +773,11 @@ def topic_mastery(
     quiz: Quiz, focus: Sequence[Branch], columns: Sequence[BranchRow]
 ) -> list[TopicRow]:
     """Correct rate per category (QuestionCategory) in counted attempts, overall and per column
-    branch (rolled up). Weakest first."""
+    branch (rolled up). Weakest first.
+
+    One query: answers of counted attempts grouped by (branch, question) — a few thousand rows —
+    then by (branch, category); the per-branch sums are rolled up to the columns here."""
     counted, in_focus = _counted_in(quiz, focus)
-    # per (branch, question) first — a few thousand rows — then per category
     per_question = (
         sa.select(
             counted.c.branch_id.label("bid"),
@@ -751,32 +794,26 @@ def topic_mastery(
     leaf = (
         sa.select(
             per_question.c.bid,
-            QuestionCategory.name.label("cat"),
-            sa.func.sum(per_question.c.n).label("n"),
-            sa.func.sum(per_question.c.c).label("c"),
+            Branch.path,
+            QuestionCategory.name,
+            sa.func.sum(per_question.c.n),
+            sa.func.sum(per_question.c.c),
         )
         .join(QuestionCategory, QuestionCategory.question_id == per_question.c.qid)
-        .group_by(per_question.c.bid, QuestionCategory.name)
-        .subquery("topic_leaf")
+        .join(Branch, Branch.id == per_question.c.bid)
+        .group_by(per_question.c.bid, Branch.path, QuestionCategory.name)
     )
+    col_paths = [(r.branch_id, r.path) for r in columns if r.branch_id is not None]
     rows: dict[str, TopicRow] = {}
-    for cat, n, c in db.session.execute(
-        sa.select(leaf.c.cat, sa.func.sum(leaf.c.n), sa.func.sum(leaf.c.c)).group_by(leaf.c.cat)
-    ):
-        rows[cat] = TopicRow(cat, int(n), int(c or 0))
-    ids = [r.branch_id for r in columns if r.branch_id is not None]
-    if ids and rows:
-        r, lf = aliased(Branch), aliased(Branch)
-        stmt = (
-            sa.select(r.id, leaf.c.cat, sa.func.sum(leaf.c.n), sa.func.sum(leaf.c.c))
-            .select_from(r)
-            .join(lf, lf.path.startswith(r.path))
-            .join(leaf, leaf.c.bid == lf.id)
-            .where(r.id.in_(ids))
-            .group_by(r.id, leaf.c.cat)
-        )
-        for rid, cat, n, c in db.session.execute(stmt):
-            rows[cat].by_branch[rid] = (int(n), int(c or 0))
+    for _bid, path, cat, n, c in db.session.execute(leaf):
+        n, c = int(n or 0), int(c or 0)
+        row = rows.setdefault(cat, TopicRow(cat, 0, 0))
+        row.answered += n
+        row.correct += c
+        for cid, cpath in col_paths:
+            if path.startswith(cpath):
+                old_n, old_c = row.by_branch.get(cid, (0, 0))
+                row.by_branch[cid] = (old_n + n, old_c + c)
     return sorted(rows.values(), key=lambda t: (t.rate if t.rate is not None else 2, t.category))
 
 
@@ -898,41 +935,49 @@ def item_analysis(quiz: Quiz, focus: Sequence[Branch]) -> ItemAnalysis:
         )
         .label("rk"),
     ).subquery("ranked")
-    upper = ranked.c.rk <= cut
-    lower = ranked.c.rk > n - cut
-    right = AttemptItem.correct.is_(True)
-    stats_rows = db.session.execute(
+    upper = _int(ranked.c.rk <= cut).label("up")
+    lower = _int(ranked.c.rk > n - cut).label("lo")
+    right = _int(AttemptItem.correct.is_(True)).label("right")
+    answer_txt = sa.cast(AttemptItem.answer, sa.Text).label("answer")
+    # one pass over the answers: grouped by revision, group (upper/lower), right, answer given
+    stats: dict[tuple[int, int], list[int]] = {}
+    answers: dict[int, list[tuple[Any, int]]] = defaultdict(list)
+    seen_answers: dict[tuple[int, str | None], int] = {}
+    for rid, qid, up, lo, ok, text, cnt in db.session.execute(
         sa.select(
             AttemptItem.revision_id,
             AttemptItem.question_id,
+            upper,
+            lower,
+            right,
+            answer_txt,
             sa.func.count(),
-            sa.func.sum(_int(right)),
-            sa.func.sum(_int(upper)),
-            sa.func.sum(_int(sa.and_(upper, right))),
-            sa.func.sum(_int(lower)),
-            sa.func.sum(_int(sa.and_(lower, right))),
         )
         .select_from(ranked)
         .join(AttemptItem, AttemptItem.attempt_id == ranked.c.attempt_id)
-        .group_by(AttemptItem.revision_id, AttemptItem.question_id)
-    ).all()
-    answer_txt = sa.cast(AttemptItem.answer, sa.Text)
-    answers: dict[int, list[tuple[Any, int]]] = defaultdict(list)
-    for rid, text, cnt in db.session.execute(
-        sa.select(AttemptItem.revision_id, answer_txt, sa.func.count())
-        .where(AttemptItem.attempt_id.in_(sa.select(scoped.c.attempt_id)))
-        .group_by(AttemptItem.revision_id, answer_txt)
+        .group_by(AttemptItem.revision_id, AttemptItem.question_id, upper, lower, right, answer_txt)
     ):
-        value = None if text is None else json.loads(text)
-        answers[rid].append((value, int(cnt)))
+        cnt = int(cnt)
+        st = stats.setdefault((rid, qid), [0] * 6)  # drawn, right, nu, cu, nl, cl
+        st[0] += cnt
+        st[1] += cnt * ok
+        st[2] += cnt * up
+        st[3] += cnt * up * ok
+        st[4] += cnt * lo
+        st[5] += cnt * lo * ok
+        seen_answers[(rid, text)] = seen_answers.get((rid, text), 0) + cnt
+    for (rid, text), cnt in sorted(seen_answers.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
+        answers[rid].append((None if text is None else json.loads(text), cnt))
+    stats_rows = [(rid, qid, *st) for (rid, qid), st in stats.items()]
     # per-person number right, for KR-20
     per = (
         sa.select(
             AttemptItem.attempt_id,
-            sa.func.sum(_int(right)).label("x"),
+            sa.func.sum(_int(AttemptItem.correct.is_(True))).label("x"),
             sa.func.count().label("k"),
         )
-        .where(AttemptItem.attempt_id.in_(sa.select(scoped.c.attempt_id)))
+        .select_from(scoped)
+        .join(AttemptItem, AttemptItem.attempt_id == scoped.c.attempt_id)
         .group_by(AttemptItem.attempt_id)
         .subquery()
     )

@@ -152,7 +152,7 @@ def campaign(campaign_id: int) -> Any:
         figs = stats.branch_figures(camp, quiz, focus)
         ranking = stats.rank_branches(figs, focus, by, weight, k)
         trend = stats.daily_trend(quiz, focus, figs.total.expected)
-        dist = stats.distribution(quiz, focus)
+        dist = stats.distribution(quiz, focus, figs)
         missing = stats.not_participated(camp, quiz, focus)
         peer_rows = stats.peers(figs, focus)
         ctx.update(
