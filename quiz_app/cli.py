@@ -23,7 +23,9 @@ def _upgrade() -> None:
     upgrade()
 
 
-@click.command("init")
+@click.command(
+    "init", help="建库或升级数据库结构（可重复运行）；--org 在还没有部门时创建最上级单位。"
+)
 @click.option("--org", "org_name", help="最上级单位名称，数据库中还没有部门时创建，如“××局”")
 @click.option("--org-code", default="ROOT", show_default=True, help="最上级单位的编码")
 @with_appcontext
@@ -45,7 +47,7 @@ def init_command(org_name: str | None, org_code: str) -> None:
         )
 
 
-@click.command("create-admin")
+@click.command("create-admin", help="创建管理员（或把已有人员设为管理员），打印一次初始密码。")
 @click.argument("username")
 @click.option("--name", "real_name", required=True, help="姓名")
 @click.option("--branch", "branch_code", help="所属部门编码（默认最上级单位）")
@@ -74,7 +76,7 @@ def create_admin_command(username: str, real_name: str, branch_code: str | None)
     click.echo(f"管理员 {username} 的初始密码：{password}（首次登录须修改）")
 
 
-@click.command("import-users")
+@click.command("import-users", help="导入花名册（.xlsx 或 .csv）；有任何错误则不导入并以 1 退出。")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="只检查，不写入")
 @click.option(
@@ -129,7 +131,9 @@ def print_preview(preview: object) -> None:
             click.echo(f"  {issue.message}", err=True)
 
 
-@click.command("import-bank")
+@click.command(
+    "import-bank", help="把题目导入题库（不存在则新建）；先预览，有任何错误则不导入并以 1 退出。"
+)
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--bank", "bank_name", required=True, help="题库名称（不存在时新建）")
 @click.option("--dry-run", is_flag=True, help="只检查和预览，不写入")
@@ -175,7 +179,7 @@ def import_bank_command(
     )
 
 
-@click.command("export-bank")
+@click.command("export-bank", help="把题库导出为与导入模板相同格式的 .xlsx。")
 @click.argument("name")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
@@ -191,7 +195,9 @@ def export_bank_command(name: str, path: Path) -> None:
     click.echo(f"已导出到 {path}")
 
 
-@click.command("demo")
+@click.command(
+    "demo", help="建库并载入演示数据（部门、人员、示例题库、进行中的竞答），然后启动服务。"
+)
 @click.option("--port", default=5000, show_default=True, help="端口")
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听地址")
 @click.option("--no-serve", is_flag=True, help="只准备演示数据，不启动服务")
@@ -232,7 +238,10 @@ def demo_command(port: int, host: str, no_serve: bool, simulate: int) -> None:
     run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
 
 
-@click.command("finalize-overdue")
+@click.command(
+    "finalize-overdue",
+    help="把超过截止时间仍未交卷的试卷按已保存的答案评分（建议每几分钟运行一次）。",
+)
 @with_appcontext
 def finalize_overdue_command() -> None:
     """Grade every attempt left open past its deadline (run it from cron every few minutes)."""
