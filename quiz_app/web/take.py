@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 
 from quiz_app.clock import now
 from quiz_app.extensions import db
-from quiz_app.models import Attempt, Quiz
+from quiz_app.models import Attempt, CampaignStatus, Quiz
 from quiz_app.services import attempts, campaigns
 from quiz_app.services.attempts import AttemptError
 from quiz_app.services.papers import section_label
@@ -26,7 +26,11 @@ def _grace() -> timedelta:
 
 def _quiz_for_me(quiz_id: int) -> Quiz:
     quiz = db.session.get(Quiz, quiz_id)
-    if quiz is None or not campaigns.in_audience(current_user, quiz.campaign):
+    if (
+        quiz is None
+        or quiz.campaign.status == CampaignStatus.DRAFT  # a draft is the organizer's business only
+        or not campaigns.in_audience(current_user, quiz.campaign)
+    ):
         abort(404)
     return quiz
 
