@@ -33,18 +33,26 @@ def _quizzes(campaign: Any) -> list[Any]:
     return [q for q in campaign.quizzes if wanted is None or q.id == wanted]
 
 
+def _campaign_in_scope(campaign_id: int) -> Any:
+    """(campaign, focus branches, None) the caller may see, or (None, None, the 422/403/404)."""
+    if (bad := _bad_args()) is not None:
+        return None, None, bad
+    if not stats.may_view_stats(g.api_user):
+        return None, None, error(403, "您无权查看统计", "forbidden")
+    try:
+        campaign, scope = stats.get_campaign(g.api_user, campaign_id)
+        return campaign, stats.focus_for(scope, _branch_arg()), None
+    except stats.StatsDenied as exc:
+        status = "forbidden" if exc.status == 403 else "not_found"
+        return None, None, error(exc.status, exc.message, status)
+
+
 @bp.get("/campaigns/<int:campaign_id>/stats")
 @authenticated
 def campaign_stats(campaign_id: int) -> Any:
-    if (bad := _bad_args()) is not None:
-        return bad
-    if not stats.may_view_stats(g.api_user):
-        return error(403, "您无权查看统计", "forbidden")
-    try:
-        campaign, scope = stats.get_campaign(g.api_user, campaign_id)
-        focus = stats.focus_for(scope, _branch_arg())
-    except stats.StatsDenied as exc:
-        return error(exc.status, exc.message, "forbidden" if exc.status == 403 else "not_found")
+    campaign, focus, refused = _campaign_in_scope(campaign_id)
+    if refused is not None:
+        return refused
     quizzes = []
     for quiz in _quizzes(campaign):
         figs = stats.branch_figures(campaign, quiz, focus)
@@ -70,15 +78,9 @@ def campaign_stats(campaign_id: int) -> Any:
 @bp.get("/campaigns/<int:campaign_id>/stats/items")
 @authenticated
 def campaign_item_stats(campaign_id: int) -> Any:
-    if (bad := _bad_args()) is not None:
-        return bad
-    if not stats.may_view_stats(g.api_user):
-        return error(403, "您无权查看统计", "forbidden")
-    try:
-        campaign, scope = stats.get_campaign(g.api_user, campaign_id)
-        focus = stats.focus_for(scope, _branch_arg())
-    except stats.StatsDenied as exc:
-        return error(exc.status, exc.message, "forbidden" if exc.status == 403 else "not_found")
+    campaign, focus, refused = _campaign_in_scope(campaign_id)
+    if refused is not None:
+        return refused
     out = []
     for quiz in _quizzes(campaign):
         ia = stats.item_analysis(quiz, focus)
