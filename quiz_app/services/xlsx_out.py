@@ -6,6 +6,7 @@ import io
 from collections.abc import Iterable, Sequence
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -22,23 +23,31 @@ def safe_cell(value: object) -> object:
 def workbook_bytes(
     sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[object]]]],
 ) -> bytes:
-    """An .xlsx with one sheet per (title, header, rows): bold header, sensible column widths."""
-    wb = Workbook()
-    wb.remove(wb.active)
+    """An .xlsx with one sheet per (title, header, rows): bold header, sensible column widths.
+
+    Written in openpyxl's write-only (streaming) mode: exports of tens of thousands of rows spend
+    their time in openpyxl, and streaming roughly halves it.
+    """
+    wb = Workbook(write_only=True)
+    bold = Font(bold=True)
     for title, header, rows in sheets:
-        ws = wb.create_sheet(title=title[:31])
-        ws.append(list(header))
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
+        rows = [[safe_cell(v) for v in row] for row in rows]
         widths = [max(6, len(str(h)) * 2 + 2) for h in header]
-        for row in rows:
-            ws.append([safe_cell(v) for v in row])
-            for i, v in enumerate(row):
-                if i < len(widths):
-                    widths[i] = min(60, max(widths[i], len(str(v)) * 2 + 2))
+        for row in rows[:2000]:  # widths from a sample: enough to size columns sensibly
+            for i, v in enumerate(row[: len(widths)]):
+                widths[i] = min(60, max(widths[i], len(str(v)) * 2 + 2))
+        ws = wb.create_sheet(title=title[:31])
         for i, w in enumerate(widths, start=1):
             ws.column_dimensions[get_column_letter(i)].width = w
         ws.freeze_panes = "A2"
+        head = []
+        for h in header:
+            cell = WriteOnlyCell(ws, value=h)
+            cell.font = bold
+            head.append(cell)
+        ws.append(head)
+        for row in rows:
+            ws.append(row)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
