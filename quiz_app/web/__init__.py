@@ -50,6 +50,25 @@ def get_child_or_404(model: type[Any], ident: int, **parent: int) -> Any:
     return obj
 
 
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_download(data: bytes, filename: str, ascii_name: str = "download.xlsx") -> Any:
+    """An .xlsx attachment with its Chinese name (RFC 5987) and a plain fallback for old clients."""
+    import io
+    from urllib.parse import quote
+
+    from flask import send_file
+
+    response = send_file(
+        io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True, download_name=ascii_name
+    )
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+    )
+    return response
+
+
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
     user = db.session.get(User, int(user_id)) if user_id.isdigit() else None

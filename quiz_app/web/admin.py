@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import re
 from typing import Any
 
@@ -14,7 +13,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user
@@ -25,7 +23,7 @@ from quiz_app.models import Branch, Group, Role, User
 from quiz_app.services import access, branches, roster
 from quiz_app.services.accounts import generate_password, set_password, set_roles
 from quiz_app.services.xlsx_out import workbook_bytes
-from quiz_app.web import role_required, stash
+from quiz_app.web import role_required, stash, xlsx_download
 from quiz_app.web.forms import BranchForm, ConfirmForm, MoveBranchForm, UploadForm, UserForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -314,12 +312,7 @@ def user_import_credentials(token: str) -> Any:
         flash("该初始密码表已下载过或已失效；如需新密码，请在人员页面重置", "error")
         return redirect(url_for("admin.user_import"))
     data, _meta = found
-    return send_file(
-        io.BytesIO(data),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        as_attachment=True,
-        download_name="初始密码表.xlsx",
-    )
+    return xlsx_download(data, "初始密码表.xlsx", "initial-passwords.xlsx")
 
 
 @bp.get("/users/import/template.xlsx")
@@ -336,9 +329,4 @@ def user_import_template() -> Any:
             )
         ]
     )
-    return send_file(
-        io.BytesIO(data),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        as_attachment=True,
-        download_name="花名册模板.xlsx",
-    )
+    return xlsx_download(data, "花名册模板.xlsx", "roster-template.xlsx")

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
-from urllib.parse import quote
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from quiz_app.extensions import db
@@ -22,7 +20,7 @@ from quiz_app.services.importing import (
     parse_upload,
 )
 from quiz_app.services.importing.validate import RawQuestion, check
-from quiz_app.web import get_child_or_404, role_required, stash
+from quiz_app.web import get_child_or_404, role_required, stash, xlsx_download
 from quiz_app.web.forms import (
     BankForm,
     BankImportForm,
@@ -33,7 +31,6 @@ from quiz_app.web.forms import (
 
 bp = Blueprint("banks", __name__, url_prefix="/manage/banks")
 PAGE_SIZE = 30
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TYPE_LABELS = {t.value: t.label for t in QuestionType}
 
 
@@ -41,14 +38,6 @@ TYPE_LABELS = {t.value: t.label for t in QuestionType}
 @role_required(access.can_organize)
 def _organizers_only() -> None:
     return None
-
-
-def _xlsx_download(data: bytes, filename: str) -> Any:
-    response = send_file(
-        io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=filename
-    )
-    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -74,7 +63,7 @@ def index() -> Any:
 
 @bp.get("/template.xlsx")
 def template() -> Any:
-    return _xlsx_download(template_xlsx(), "题库导入模板.xlsx")
+    return xlsx_download(template_xlsx(), "题库导入模板.xlsx", "bank-template.xlsx")
 
 
 @bp.get("/<int:bank_id>")
@@ -125,7 +114,7 @@ def settings(bank_id: int) -> Any:
 @bp.get("/<int:bank_id>/export.xlsx")
 def export(bank_id: int) -> Any:
     bank = db.get_or_404(Bank, bank_id)
-    return _xlsx_download(banks.export_bank(bank), f"{bank.name}.xlsx")
+    return xlsx_download(banks.export_bank(bank), f"{bank.name}.xlsx", f"bank-{bank.id}.xlsx")
 
 
 # --- import: upload → preview (nothing written) → confirm -------------------------------------

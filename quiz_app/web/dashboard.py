@@ -6,21 +6,18 @@ charts are SVG drawn here and in the templates, always next to a table with the 
 
 from __future__ import annotations
 
-import io
 from datetime import date
 from typing import Any
-from urllib.parse import quote
 
-from flask import Blueprint, abort, render_template, request, send_file
+from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
 from quiz_app.clock import format_duration
 from quiz_app.services import stats
 from quiz_app.services.branches import full_name
-from quiz_app.web import role_required
+from quiz_app.web import role_required, xlsx_download
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @bp.before_request
@@ -248,15 +245,4 @@ def export(campaign_id: int) -> Any:
     except stats.StatsDenied as exc:
         return _denied(exc)
     data = stats.export_xlsx(camp, focus)
-    filename = f"{camp.title}-统计.xlsx"
-    response = send_file(
-        io.BytesIO(data),
-        mimetype=XLSX,
-        as_attachment=True,
-        download_name=f"campaign-{camp.id}-stats.xlsx",
-    )
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="campaign-{camp.id}-stats.xlsx"; '
-        f"filename*=UTF-8''{quote(filename)}"
-    )
-    return response
+    return xlsx_download(data, f"{camp.title}-统计.xlsx", f"campaign-{camp.id}-stats.xlsx")
