@@ -258,6 +258,33 @@ def finalize_overdue_command() -> None:
     click.echo(f"已按保存的答案为 {count} 份超时未交的试卷评分。")
 
 
+@click.command(
+    "rebuild-stats",
+    help="从作答记录重新计算统计用的成绩表和知识点计数（批量导入或手工修复数据之后使用）。"
+    "不给 QUIZ_ID 时重算全部竞答。",
+)
+@click.argument("quiz_id", type=int, required=False)
+@with_appcontext
+def rebuild_stats_command(quiz_id: int | None) -> None:
+    """Recompute QuizResult and the tallies from the attempts: after a bulk load or a repair."""
+    import sqlalchemy as sa
+
+    from quiz_app.models import Quiz
+    from quiz_app.services.results import rebuild
+
+    if quiz_id is not None:
+        quiz = db.session.get(Quiz, quiz_id)
+        if quiz is None:
+            raise click.ClickException(f"找不到编号为 {quiz_id} 的竞答")
+        quizzes = [quiz]
+    else:
+        quizzes = list(db.session.scalars(sa.select(Quiz).order_by(Quiz.id)))
+    for quiz in quizzes:
+        people = rebuild(quiz)
+        db.session.commit()
+        click.echo(f"已重算“{quiz.title}”（编号 {quiz.id}）：{people} 人有计分成绩。")
+
+
 def register_commands(app: Flask) -> None:
     for command in (
         init_command,
@@ -267,6 +294,7 @@ def register_commands(app: Flask) -> None:
         export_bank_command,
         demo_command,
         finalize_overdue_command,
+        rebuild_stats_command,
     ):
         app.cli.add_command(command)
     from quiz_app.cli_stats import COMMANDS

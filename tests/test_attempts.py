@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from quiz_app import clock
 from quiz_app.extensions import db
 from quiz_app.models import Attempt, AttemptItem, Question, WrongAnswer
-from quiz_app.services import attempts, banks
+from quiz_app.services import attempts, banks, results
 from quiz_app.services.attempts import AttemptError
 from tests.factories import make_bank, make_branch, make_campaign, make_quiz, make_user, root_branch
 
@@ -365,7 +365,7 @@ def test_ranking_ties_break_on_time_then_submission(ctx: None) -> None:
         attempts.save_answer(attempt.id, user, attempt.items[0].question_id, right, 1, T0, GRACE)
         attempts.submit(attempt.id, user, T0 + timedelta(seconds=start + used), GRACE)
         people[name] = user
-    ranks = {n: attempts.standing(quiz, u) for n, u in people.items()}
+    ranks = {n: results.standing(quiz, u) for n, u in people.items()}
     # c and b both used 30 s; c submitted earlier
     assert [ranks[n].rank_overall for n in "cbad"] == [1, 2, 3, 4]  # type: ignore[union-attr]
     assert (ranks["a"].rank_branch, ranks["a"].total_branch) == (2, 2)  # type: ignore[union-attr]

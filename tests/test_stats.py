@@ -24,7 +24,7 @@ from quiz_app.models import (
     Quiz,
     User,
 )
-from quiz_app.services import attempts, stats
+from quiz_app.services import attempts, results, stats
 from tests.factories import make_bank, make_branch, make_campaign, make_quiz, make_user, root_branch
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 09:00 Beijing
@@ -78,7 +78,7 @@ def take(quiz: Quiz, user: User, moment: datetime, rng: random.Random, ability: 
     return attempt
 
 
-def build_world(seed: int = 7) -> World:
+def build_world(seed: int = 7, counting: str = "best") -> World:
     """Several branches (one nested), ~40 people, random answers through the services."""
     rng = random.Random(seed)
     clock.set_now(T0)
@@ -103,6 +103,7 @@ def build_world(seed: int = 7) -> World:
         attempts_allowed=2,
         pass_mark=Decimal("12"),
         shuffle_options=True,
+        counting=counting,
     )
     people: list[User] = []
     for branch, count in ((office, 8), (office_team, 6), (it, 12), (finance, 10), (outside, 3)):
@@ -370,22 +371,24 @@ def test_not_participated_lists_people_who_never_signed_in(world: World) -> None
 
 
 def fake_attempt(quiz: Quiz, user: User, score: str, used: int, finished: datetime) -> None:
-    db.session.add(
-        Attempt(
-            quiz=quiz,
-            user=user,
-            branch_id=user.branch_id,
-            number=1,
-            status="submitted",
-            seed=1,
-            started_at=finished - timedelta(seconds=used),
-            finished_at=finished,
-            score=Decimal(score),
-            max_score=Decimal("10"),
-            passed=None,
-            time_used_seconds=used,
-        )
+    """A final attempt written directly, then recorded the way ``attempts.finalize`` does."""
+    attempt = Attempt(
+        quiz=quiz,
+        user=user,
+        branch_id=user.branch_id,
+        number=1,
+        status="submitted",
+        seed=1,
+        started_at=finished - timedelta(seconds=used),
+        finished_at=finished,
+        score=Decimal(score),
+        max_score=Decimal("10"),
+        passed=None,
+        time_used_seconds=used,
     )
+    db.session.add(attempt)
+    db.session.flush()
+    results.record_final(attempt)
 
 
 def test_leaderboard_ties_less_time_then_earlier(ctx: None) -> None:
@@ -495,11 +498,11 @@ def test_scope_rules(world: World) -> None:
 
 
 def test_counted_rows_and_page_shortcuts_agree(world: World) -> None:
-    """The planner-friendly counted subquery holds the same rows as attempts.counted_attempts;
+    """The stored counted attempts (QuizResult) are the rows results.counted_attempts ranks;
     the page's distribution read off branch_figures equals the one grouped on its own, for the
     whole tree and a subtree; the histogram median equals the median of the sorted list."""
     w = world
-    shared = attempts.counted_attempts(w.quiz.id, w.quiz.counting)
+    shared = results.counted_attempts(w.quiz.id, w.quiz.counting)
     local = stats._counted(w.quiz)
     assert local is not shared
     assert sorted(db.session.execute(sa.select(local.c.attempt_id)).scalars()) == sorted(

@@ -187,3 +187,68 @@ class ApiToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=now)
     expires_at: Mapped[datetime]
     last_used_at: Mapped[datetime | None]
+
+
+class QuizResult(db.Model):
+    """Each person's counted attempt of a quiz, kept ready for statistics and rankings.
+
+    A materialisation of ``results.counted_attempts`` written only by ``services.results`` (on
+    finalising an attempt, and rebuilt on re-grading), so the leaders' pages group ~N people
+    instead of ranking every attempt on each request."""
+
+    __tablename__ = "quiz_result"
+    __table_args__ = (
+        sa.Index("ix_quiz_result_quiz_branch", "quiz_id", "branch_id"),
+        # leaderboard and a person's rank: read backwards, ties sorted in small groups
+        sa.Index("ix_quiz_result_quiz_score", "quiz_id", "score"),
+    )
+
+    quiz_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("quiz.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("account.id", ondelete="CASCADE"), primary_key=True
+    )
+    attempt_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("attempt.id", ondelete="CASCADE"), unique=True, comment="计入成绩的那次作答"
+    )
+    branch_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("branch.id"), comment="该次作答开始时所在部门"
+    )
+    score: Mapped[Decimal | None] = mapped_column(sa.Numeric(8, 2))
+    max_score: Mapped[Decimal] = mapped_column(sa.Numeric(8, 2))
+    passed: Mapped[bool | None]
+    time_used_seconds: Mapped[int | None]
+    finished_at: Mapped[datetime | None]
+    first_finished_at: Mapped[datetime | None] = mapped_column(comment="第一次完成作答的时间")
+    finals: Mapped[int] = mapped_column(default=1, comment="已完成的作答次数")
+
+
+class QuizItemTally(db.Model):
+    """Answered / correct counts per (quiz, branch, question) over counted attempts: the topic
+    mastery figures without scanning every answer. Written only by ``services.results``."""
+
+    __tablename__ = "quiz_item_tally"
+
+    quiz_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("quiz.id", ondelete="CASCADE"), primary_key=True
+    )
+    branch_id: Mapped[int] = mapped_column(sa.ForeignKey("branch.id"), primary_key=True)
+    question_id: Mapped[int] = mapped_column(sa.ForeignKey("question.id"), primary_key=True)
+    answered: Mapped[int] = mapped_column(default=0)
+    correct: Mapped[int] = mapped_column(default=0)
+
+
+class QuizDayTally(db.Model):
+    """Per (quiz, Beijing date, branch at the start of the attempt): attempts finished (人次) and
+    people finishing for the first time — the daily trend. Written only by ``services.results``."""
+
+    __tablename__ = "quiz_day_tally"
+
+    quiz_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("quiz.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[str] = mapped_column(sa.String(10), primary_key=True, comment="北京时间日期")
+    branch_id: Mapped[int] = mapped_column(sa.ForeignKey("branch.id"), primary_key=True)
+    finished: Mapped[int] = mapped_column(default=0, comment="当天完成的作答人次")
+    first_time: Mapped[int] = mapped_column(default=0, comment="当天第一次完成的人数")

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import random
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -26,7 +25,6 @@ from sqlalchemy.exc import IntegrityError
 from quiz_app.extensions import db
 from quiz_app.models import (
     Attempt,
-    AttemptCounting,
     AttemptItem,
     AttemptStatus,
     CampaignStatus,
@@ -35,7 +33,7 @@ from quiz_app.models import (
     User,
     WrongAnswer,
 )
-from quiz_app.services import campaigns, grading, papers
+from quiz_app.services import campaigns, grading, papers, results
 from quiz_app.services.importing import OPTION_KEYS
 
 DEFAULT_GRACE = timedelta(seconds=10)
@@ -360,6 +358,7 @@ def finalize(attempt: Attempt, moment: datetime, submitted: bool = False) -> Non
     grade_attempt(attempt)
     _wrong_book_from(attempt)
     db.session.flush()
+    results.record_final(attempt)
 
 
 def submit(
@@ -413,70 +412,6 @@ def review_allowed(attempt: Attempt, moment: datetime) -> bool:
         campaign = attempt.quiz.campaign
         return campaign.status == CampaignStatus.CLOSED or moment >= campaign.closes_at
     return False
-
-
-def counted_attempts(quiz_id: int, counting: str) -> sa.Subquery:
-    """Each person's attempt that counts (best or last final one), as a subquery.
-
-    Columns: attempt_id, user_id, branch_id, score, time_used, finished_at. Statistics and
-    rankings read this one definition.
-    """
-    if counting == AttemptCounting.LAST:
-        order = [Attempt.number.desc()]
-    else:
-        order = [Attempt.score.desc(), Attempt.time_used_seconds.asc(), Attempt.finished_at.asc()]
-    ranked = (
-        sa.select(
-            Attempt.id.label("attempt_id"),
-            Attempt.user_id,
-            Attempt.branch_id,
-            Attempt.score,
-            Attempt.time_used_seconds.label("time_used"),
-            Attempt.finished_at,
-            sa.func.row_number().over(partition_by=Attempt.user_id, order_by=order).label("rn"),
-        )
-        .where(Attempt.quiz_id == quiz_id, Attempt.status != AttemptStatus.IN_PROGRESS)
-        .subquery()
-    )
-    # "rn <= 1", not "rn = 1": the same rows, but PostgreSQL estimates "= 1" on a window result
-    # at 0.5 % of attempts and joins 400k answers by nested loop (≈1 s instead of ≈0.2 s).
-    return sa.select(ranked).where(ranked.c.rn <= 1).subquery("counted")
-
-
-@dataclass(frozen=True)
-class Standing:
-    rank_overall: int
-    total_overall: int
-    rank_branch: int
-    total_branch: int
-
-
-def standing(quiz: Quiz, user: User) -> Standing | None:
-    """The person's rank among counted attempts: higher score, then less time, then earlier."""
-    counted = counted_attempts(quiz.id, quiz.counting)
-    mine = db.session.execute(sa.select(counted).where(counted.c.user_id == user.id)).first()
-    if mine is None:
-        return None
-    better = sa.or_(
-        counted.c.score > mine.score,
-        sa.and_(counted.c.score == mine.score, counted.c.time_used < mine.time_used),
-        sa.and_(
-            counted.c.score == mine.score,
-            counted.c.time_used == mine.time_used,
-            counted.c.finished_at < mine.finished_at,
-        ),
-    )
-
-    def count(*where: Any) -> int:
-        return db.session.scalar(sa.select(sa.func.count()).select_from(counted).where(*where)) or 0
-
-    same_branch = counted.c.branch_id == mine.branch_id
-    return Standing(
-        rank_overall=count(better) + 1,
-        total_overall=count(),
-        rank_branch=count(better, same_branch) + 1,
-        total_branch=count(same_branch),
-    )
 
 
 def attempt_payload(attempt: Attempt, moment: datetime) -> dict[str, Any]:

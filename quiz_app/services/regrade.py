@@ -31,7 +31,7 @@ from quiz_app.models import (
     RegradeEvent,
     User,
 )
-from quiz_app.services import attempts
+from quiz_app.services import attempts, results
 from quiz_app.services.importing import QuestionType
 
 TYPE_LABELS = {t.value: t.label for t in QuestionType}
@@ -160,6 +160,7 @@ def regrade_question(
     if question is None or question.current_revision is None:
         raise RegradeError("找不到这道题")
     current = question.current_revision
+    results.lock_quiz(quiz.id, exclusive=True)  # no submission lands between here and rebuild
     item_rev = aliased(QuestionRevision)
     attempt_ids = db.session.scalars(
         sa.select(Attempt.id)
@@ -225,6 +226,7 @@ def regrade_question(
     )
     db.session.add(event)
     db.session.flush()
+    results.rebuild(quiz)
     return event
 
 

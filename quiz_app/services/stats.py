@@ -52,13 +52,16 @@ from quiz_app.models import (
     QuestionCategory,
     QuestionRevision,
     Quiz,
+    QuizDayTally,
+    QuizItemTally,
+    QuizResult,
     User,
 )
 from quiz_app.models.campaign import campaign_branch
-from quiz_app.services import access
-from quiz_app.services.attempts import counted_attempts
+from quiz_app.services import access, results
 from quiz_app.services.campaigns import audience_condition
 from quiz_app.services.importing import OPTION_KEYS
+from quiz_app.services.results import counted_attempts
 from quiz_app.services.xlsx_out import workbook_bytes
 
 DEFAULT_K = 5
@@ -94,6 +97,16 @@ def _under(path_col: Any, roots: Sequence[Branch]) -> sa.ColumnElement[bool]:
     if not roots:
         return sa.false()
     return sa.or_(*(path_col.startswith(r.path) for r in roots))
+
+
+def _within(branch_col: Any, focus: Sequence[Branch]) -> sa.ColumnElement[bool]:
+    """``branch_col`` names a branch in the focus subtrees. When the focus is the whole tree
+    (an admin, a bureau-wide leader) this is no condition at all, which spares each figure's
+    query a join over the branch table."""
+    roots = set(db.session.scalars(sa.select(Branch.id).where(Branch.parent_id.is_(None))))
+    if roots and roots <= {b.id for b in focus}:
+        return sa.true()
+    return branch_col.in_(sa.select(Branch.id).where(_under(Branch.path, focus)))
 
 
 def _overlaps(campaign_paths: Sequence[str], roots: Sequence[Branch]) -> bool:
@@ -243,13 +256,6 @@ def _int(cond: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
     return sa.case((cond, 1), else_=0)
 
 
-def local_date_sql(col: Any) -> sa.ColumnElement[str]:
-    """'YYYY-MM-DD' of a stored UTC timestamp in Beijing time (UTC+8 all year)."""
-    if db.engine.dialect.name == "postgresql":
-        return sa.func.to_char(sa.func.timezone("Asia/Shanghai", col), "YYYY-MM-DD")
-    return sa.func.strftime("%Y-%m-%d", col, "+8 hours")
-
-
 # --- per-branch figures ------------------------------------------------------------------------
 
 
@@ -297,38 +303,84 @@ def _round(value: float | None, digits: int = 4) -> float | None:
 
 
 def _counted(quiz: Quiz) -> sa.Subquery:
-    """The quiz's counted attempts: ``attempts.counted_attempts``, the one definition."""
-    return counted_attempts(quiz.id, quiz.counting)
+    """The quiz's counted attempts as kept in ``QuizResult`` (``results``: the one definition,
+    stored when an attempt becomes final)."""
+    return results.counted(quiz.id)
 
 
-def _roster_leaf(campaign: Campaign, quiz: Quiz, focus: Sequence[Branch]) -> sa.Select[Any]:
-    """Per current branch: audience size, how many took part, how many finished."""
-    per_user = (
-        sa.select(Attempt.user_id, sa.func.max(_int(_final())).label("fin"))
-        .where(Attempt.quiz_id == quiz.id)
-        .group_by(Attempt.user_id)
-        .subquery()
+@dataclass
+class Missing:
+    branch_id: int
+    branch: str
+    branch_path: str
+    people: list[tuple[str, str]]  # (real_name, username)
+
+    @property
+    def line(self) -> str:
+        return f"{self.branch}（{len(self.people)}人）：" + "、".join(n for n, _ in self.people)
+
+
+@dataclass
+class _Roster:
+    leaves: list[tuple[int, int, int, int]]  # (current branch, expected, took part, finished)
+    missing: list[Missing]  # people without a final attempt, grouped by branch
+
+
+def _roster(
+    campaign: Campaign,
+    quiz: Quiz,
+    focus: Sequence[Branch],
+    branches: Sequence[Branch] | None = None,
+) -> _Roster:
+    """The audience by current branch: how many are expected, took part and finished — and, in
+    the same pass, who has not finished yet (the reminder list).
+
+    One GROUP BY over people ⟕ ``QuizResult``: people who finished collapse into one row per
+    branch, the others keep a row each (grouped by their name and login). Finished = has a
+    ``QuizResult``; took part = that, or an attempt in progress (few rows, read through the
+    one-in-progress index)."""
+    running = sa.select(Attempt.user_id).where(
+        Attempt.quiz_id == quiz.id, Attempt.status == AttemptStatus.IN_PROGRESS.value
     )
-    in_focus = sa.select(Branch.id).where(_under(Branch.path, focus))
-    return (
+    done = QuizResult.user_id.is_not(None)
+    name = sa.case((done, sa.null()), else_=User.real_name).label("name")
+    login = sa.case((done, sa.null()), else_=User.username).label("login")
+    stmt = (
         sa.select(
-            User.branch_id.label("bid"),
-            sa.func.count().label("expected"),
-            sa.func.count(per_user.c.user_id).label("took"),
-            sa.func.coalesce(sa.func.sum(per_user.c.fin), 0).label("fin"),
+            User.branch_id,
+            name,
+            login,
+            sa.func.count(),
+            sa.func.sum(_int(sa.or_(done, User.id.in_(running)))),
+            sa.func.count(QuizResult.user_id),
         )
         .select_from(User)
-        .outerjoin(per_user, per_user.c.user_id == User.id)
-        .where(audience_condition(campaign), User.branch_id.in_(in_focus))
-        .group_by(User.branch_id)
+        .outerjoin(
+            QuizResult, sa.and_(QuizResult.quiz_id == quiz.id, QuizResult.user_id == User.id)
+        )
+        .where(audience_condition(campaign), _within(User.branch_id, focus))
+        .group_by(User.branch_id, name, login)
+        .order_by(User.branch_id, name, login)
     )
+    sums: dict[int, list[int]] = {}
+    people: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for bid, person, username, expected, took, fin in db.session.execute(stmt):
+        cell = sums.setdefault(int(bid), [0, 0, 0])
+        cell[0] += int(expected or 0)
+        cell[1] += int(took or 0)
+        cell[2] += int(fin or 0)
+        if username is not None:
+            people[int(bid)].append((person, username))
+    if branches is None:
+        branches = branches_under(focus) if people else []
+    missing = [Missing(b.id, b.name, b.path, people[b.id]) for b in branches if b.id in people]
+    return _Roster([(bid, e, t, f) for bid, (e, t, f) in sums.items()], missing)
 
 
 def _counted_in(quiz: Quiz, focus: Sequence[Branch]) -> tuple[sa.Subquery, sa.ColumnElement[bool]]:
     """The counted attempts, and the condition "attributed to a branch in the focus"."""
     counted = _counted(quiz)
-    in_focus = sa.select(Branch.id).where(_under(Branch.path, focus))
-    return counted, counted.c.branch_id.in_(in_focus)
+    return counted, _within(counted.c.branch_id, focus)
 
 
 @dataclass(frozen=True)
@@ -347,21 +399,19 @@ class ScoreCount:
 def _score_counts(quiz: Quiz, focus: Sequence[Branch]) -> list[ScoreCount]:
     """Counted attempts grouped by (branch, score, full marks, passed): a few hundred rows that
     give every score figure — sums, maxima, pass counts, medians, the histogram — rolled up."""
-    counted, in_focus = _counted_in(quiz, focus)
+    r = QuizResult
     stmt = (
         sa.select(
-            counted.c.branch_id,
-            counted.c.score,
-            Attempt.max_score,
-            Attempt.passed,
+            r.branch_id,
+            r.score,
+            r.max_score,
+            r.passed,
             sa.func.count(),
-            sa.func.coalesce(sa.func.sum(counted.c.time_used), 0),
-            sa.func.count(counted.c.time_used),
+            sa.func.coalesce(sa.func.sum(r.time_used_seconds), 0),
+            sa.func.count(r.time_used_seconds),
         )
-        .select_from(counted)
-        .join(Attempt, Attempt.id == counted.c.attempt_id)
-        .where(in_focus)
-        .group_by(counted.c.branch_id, counted.c.score, Attempt.max_score, Attempt.passed)
+        .where(r.quiz_id == quiz.id, _within(r.branch_id, focus))
+        .group_by(r.branch_id, r.score, r.max_score, r.passed)
     )
     return [
         ScoreCount(
@@ -378,7 +428,8 @@ def _score_counts(quiz: Quiz, focus: Sequence[Branch]) -> list[ScoreCount]:
 
 
 def bare_branch_query(quiz: Quiz) -> list[Any]:
-    """The benchmark's yardstick: one GROUP BY over counted attempts per branch."""
+    """The benchmark's yardstick: one GROUP BY per branch over counted attempts, computed from
+    the raw attempts (``counted_attempts``), as a page without stored results would have to."""
     counted = counted_attempts(quiz.id, quiz.counting)
     stmt = sa.select(
         counted.c.branch_id,
@@ -467,6 +518,7 @@ class QuizFigures:
     total: BranchRow
     rows: list[BranchRow]  # every branch under the focus with anyone expected or scored
     score_counts: list[ScoreCount] = field(default_factory=list, repr=False)
+    missing: list[Missing] = field(default_factory=list, repr=False)
 
     @property
     def overall_score_rate(self) -> float | None:
@@ -477,14 +529,15 @@ def branch_figures(campaign: Campaign, quiz: Quiz, focus: Sequence[Branch]) -> Q
     """Per branch (rolled up) and in total: participation and scores for one quiz.
 
     Two GROUP BY queries per leaf branch (roster; counted scores by value), summed up the tree
-    here: sums, counts and histograms roll up, and the median is read off the histogram."""
+    here: sums, counts and histograms roll up, and the median is read off the histogram. The
+    not-yet-participated list comes with them (``figures.missing``)."""
     branches = branches_under(focus)
     report = {b.id for b in branches}
     paths = {b.id: b.path for b in branches}
     acc: dict[int, _Acc] = defaultdict(_Acc)
     total = _Acc()
-    for bid, expected, took, fin in db.session.execute(_roster_leaf(campaign, quiz, focus)):
-        e, t, f = int(expected or 0), int(took or 0), int(fin or 0)
+    roster = _roster(campaign, quiz, focus, branches)
+    for bid, e, t, f in roster.leaves:
         total.add_roster(e, t, f)
         for rid in _ancestors(paths.get(bid, ""), report):
             acc[rid].add_roster(e, t, f)
@@ -502,7 +555,7 @@ def branch_figures(campaign: Campaign, quiz: Quiz, focus: Sequence[Branch]) -> Q
             rows.append(row)
     total_row = BranchRow(None, "合计", "", 0)
     total.fill(total_row)
-    return QuizFigures(quiz, float(quiz.max_score), total_row, rows, counts)
+    return QuizFigures(quiz, float(quiz.max_score), total_row, rows, counts, roster.missing)
 
 
 # --- ranking -----------------------------------------------------------------------------------
@@ -635,21 +688,19 @@ class TrendDay:
 
 
 def daily_trend(quiz: Quiz, focus: Sequence[Branch], expected: int) -> list[TrendDay]:
-    """Per Beijing date: 人次 finished, people finishing for the first time, running rate."""
-    in_focus = sa.select(Branch.id).where(_under(Branch.path, focus))
-    base = [Attempt.quiz_id == quiz.id, _final(), Attempt.branch_id.in_(in_focus)]
-    day = local_date_sql(Attempt.finished_at).label("day")
-    per_day = dict(
-        db.session.execute(sa.select(day, sa.func.count()).where(*base).group_by(day)).all()
-    )
-    first = (
-        sa.select(Attempt.user_id, sa.func.min(Attempt.finished_at).label("first_at"))
-        .where(*base)
-        .group_by(Attempt.user_id)
-        .subquery()
-    )
-    fday = local_date_sql(first.c.first_at).label("day")
-    firsts = dict(db.session.execute(sa.select(fday, sa.func.count()).group_by(fday)).all())
+    """Per Beijing date: 人次 finished, people finishing for the first time, running rate.
+
+    Read off the stored day tallies (``QuizDayTally``), attributed to the branch where each
+    attempt started."""
+    t = QuizDayTally
+    per_day: dict[str, int] = {}
+    firsts: dict[str, int] = {}
+    for day, finished, first in db.session.execute(
+        sa.select(t.day, sa.func.sum(t.finished), sa.func.sum(t.first_time))
+        .where(t.quiz_id == quiz.id, _within(t.branch_id, focus))
+        .group_by(t.day)
+    ):
+        per_day[day], firsts[day] = int(finished or 0), int(first or 0)
     days = sorted(set(per_day) | set(firsts))
     if not days:
         return []
@@ -713,37 +764,14 @@ def distribution(
 # --- not yet participated ----------------------------------------------------------------------
 
 
-@dataclass
-class Missing:
-    branch_id: int
-    branch: str
-    branch_path: str
-    people: list[tuple[str, str]]  # (real_name, username)
-
-    @property
-    def line(self) -> str:
-        return f"{self.branch}（{len(self.people)}人）：" + "、".join(n for n, _ in self.people)
-
-
-def not_participated(campaign: Campaign, quiz: Quiz, focus: Sequence[Branch]) -> list[Missing]:
-    """People in the audience (signed in or not) with no final attempt, grouped by branch."""
-    in_focus = sa.select(Branch.id).where(_under(Branch.path, focus))
-    done = sa.select(Attempt.user_id).where(Attempt.quiz_id == quiz.id, _final())
-    stmt = (
-        sa.select(User.real_name, User.username, Branch.id, Branch.name, Branch.path)
-        .join(Branch, Branch.id == User.branch_id)
-        .where(
-            audience_condition(campaign),
-            User.branch_id.in_(in_focus),
-            User.id.not_in(done),
-        )
-        .order_by(Branch.path, User.real_name, User.username)
-    )
-    groups: dict[int, Missing] = {}
-    for name, username, bid, bname, bpath in db.session.execute(stmt):
-        groups.setdefault(bid, Missing(bid, bname, bpath, [])).people.append((name, username))
-    order = {b.id: i for i, b in enumerate(branches_under(focus))}
-    return sorted(groups.values(), key=lambda m: order.get(m.branch_id, 0))
+def not_participated(
+    campaign: Campaign, quiz: Quiz, focus: Sequence[Branch], figures: QuizFigures | None = None
+) -> list[Missing]:
+    """People in the audience (signed in or not) with no final attempt, grouped by branch in
+    display order. Read off ``figures`` when the caller has them (same query, no second pass)."""
+    if figures is not None:
+        return figures.missing
+    return _roster(campaign, quiz, focus).missing
 
 
 def missing_text(groups: Sequence[Missing]) -> str:
@@ -775,33 +803,22 @@ def topic_mastery(
     """Correct rate per category (QuestionCategory) in counted attempts, overall and per column
     branch (rolled up). Weakest first.
 
-    One query: answers of counted attempts grouped by (branch, question) — a few thousand rows —
-    then by (branch, category); the per-branch sums are rolled up to the columns here."""
-    counted, in_focus = _counted_in(quiz, focus)
-    per_question = (
-        sa.select(
-            counted.c.branch_id.label("bid"),
-            AttemptItem.question_id.label("qid"),
-            sa.func.count().label("n"),
-            sa.func.sum(_int(AttemptItem.correct.is_(True))).label("c"),
-        )
-        .select_from(counted)
-        .join(AttemptItem, AttemptItem.attempt_id == counted.c.attempt_id)
-        .where(in_focus)
-        .group_by(counted.c.branch_id, AttemptItem.question_id)
-        .subquery("topic_question")
-    )
+    One query over the stored tallies (``QuizItemTally``: answered / correct per branch and
+    question of counted attempts, a few thousand rows) grouped by (branch, category); the
+    per-branch sums are rolled up to the columns here."""
+    t = QuizItemTally
     leaf = (
         sa.select(
-            per_question.c.bid,
+            t.branch_id,
             Branch.path,
             QuestionCategory.name,
-            sa.func.sum(per_question.c.n),
-            sa.func.sum(per_question.c.c),
+            sa.func.sum(t.answered),
+            sa.func.sum(t.correct),
         )
-        .join(QuestionCategory, QuestionCategory.question_id == per_question.c.qid)
-        .join(Branch, Branch.id == per_question.c.bid)
-        .group_by(per_question.c.bid, Branch.path, QuestionCategory.name)
+        .join(QuestionCategory, QuestionCategory.question_id == t.question_id)
+        .join(Branch, Branch.id == t.branch_id)
+        .where(t.quiz_id == quiz.id, _within(t.branch_id, focus))
+        .group_by(t.branch_id, Branch.path, QuestionCategory.name)
     )
     col_paths = [(r.branch_id, r.path) for r in columns if r.branch_id is not None]
     rows: dict[str, TopicRow] = {}
@@ -1166,7 +1183,6 @@ def year_figures(
     campaigns = year_campaigns(user, start, end, focus)
     quiz_ids = [q.id for c in campaigns for q in c.quizzes]
     lo, hi = local_bounds(start, end)
-    in_focus = sa.select(Branch.id).where(_under(Branch.path, focus))
     participants = person_times = 0
     avg_rate = None
     if quiz_ids:
@@ -1180,7 +1196,7 @@ def year_figures(
                 _final(),
                 Attempt.finished_at >= lo,
                 Attempt.finished_at < hi,
-                Attempt.branch_id.in_(in_focus),
+                _within(Attempt.branch_id, focus),
             )
         ).one()
         participants, person_times, avg_rate = int(row[0]), int(row[1]), _f(row[2])
@@ -1190,7 +1206,7 @@ def year_figures(
             done = sa.select(Attempt.user_id).where(Attempt.quiz_id == q.id, _final())
             e, f = db.session.execute(
                 sa.select(sa.func.count(), sa.func.sum(_int(User.id.in_(done)))).where(
-                    audience_condition(c), User.branch_id.in_(in_focus)
+                    audience_condition(c), _within(User.branch_id, focus)
                 )
             ).one()
             expected += int(e or 0)
@@ -1296,7 +1312,7 @@ def export_xlsx(campaign: Campaign, focus: Sequence[Branch]) -> bytes:
                     format_local(r.finished_at, "%Y-%m-%d %H:%M:%S"),
                 ]
             )
-        for g in not_participated(campaign, quiz, focus):
+        for g in not_participated(campaign, quiz, focus, figs):
             bname = full_name(db.session.get(Branch, g.branch_id))  # type: ignore[arg-type]
             for name, username in g.people:
                 missing.append([quiz.title, bname, name, username])

@@ -150,7 +150,7 @@ def campaign(campaign_id: int) -> Any:
         ranking = stats.rank_branches(figs, focus, by, weight, k)
         trend = stats.daily_trend(quiz, focus, figs.total.expected)
         dist = stats.distribution(quiz, focus, figs)
-        missing = stats.not_participated(camp, quiz, focus)
+        missing = stats.not_participated(camp, quiz, focus, figs)
         peer_rows = stats.peers(figs, focus)
         ctx.update(
             figs=figs,

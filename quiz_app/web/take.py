@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from quiz_app.clock import now
 from quiz_app.extensions import db
 from quiz_app.models import Attempt, CampaignStatus, Quiz
-from quiz_app.services import attempts, campaigns
+from quiz_app.services import attempts, campaigns, results
 from quiz_app.services.attempts import AttemptError
 from quiz_app.services.papers import section_label
 from quiz_app.web.forms import ConfirmForm
@@ -98,7 +98,7 @@ def result(attempt_id: int) -> Any:
         attempt=attempt,
         quiz=attempt.quiz,
         payload=attempts.attempt_payload(attempt, moment),
-        standing=attempts.standing(attempt.quiz, current_user),
+        standing=results.standing(attempt.quiz, current_user),
         state=next(
             (
                 s
