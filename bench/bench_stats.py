@@ -176,6 +176,29 @@ def timed(fn: Callable[[], Any], repeat: int = 5) -> float:
     return statistics.median(runs)
 
 
+def record_cost(quiz: Any) -> float:
+    """What ``results.record_final`` adds to one submission, for 200 people (their stored row
+    taken out first so each one is recorded as new, items and all). Rolled back afterwards."""
+    from quiz_app.extensions import db
+    from quiz_app.models import Attempt, QuizResult
+    from quiz_app.services import results
+
+    runs = []
+    for attempt_id in range(1, 201):
+        attempt = db.session.get(Attempt, attempt_id)
+        assert attempt is not None
+        db.session.execute(
+            sa.delete(QuizResult).where(
+                QuizResult.quiz_id == quiz.id, QuizResult.user_id == attempt.user_id
+            )
+        )
+        start = time.perf_counter()
+        results.record_final(attempt)
+        runs.append((time.perf_counter() - start) * 1000)
+    db.session.rollback()
+    return statistics.median(runs)
+
+
 def run(url: str, people: int, label: str) -> dict[str, float]:
     from flask_migrate import upgrade
 
@@ -217,11 +240,19 @@ def run(url: str, people: int, label: str) -> dict[str, float]:
         bare = timed(lambda: stats.bare_branch_query(quiz))
         fig = timed(figures_only)
         dash = timed(page)
+        record = record_cost(quiz)
         items = timed(lambda: stats.item_analysis(quiz, focus), 3)
         export = timed(lambda: stats.export_xlsx(campaign, focus), 1)
         db.session.remove()
         db.engine.dispose()
-    out = {"bare": bare, "figures": fig, "page": dash, "items": items, "export": export}
+    out = {
+        "bare": bare,
+        "figures": fig,
+        "page": dash,
+        "items": items,
+        "export": export,
+        "record": record,
+    }
     print(
         f"\n== {label}: {people} participants, {people * ITEMS} answers (loaded in {load_s:.1f} s)"
     )
@@ -233,6 +264,7 @@ def run(url: str, people: int, label: str) -> dict[str, float]:
     print(
         f"campaign page (all its service calls)          : {dash:8.1f} ms  ({dash / bare:.1f}× bare)"
     )
+    print(f"keeping the stored results on one submission   : {record:8.2f} ms (median of 200)")
     print(
         f"item analysis page                             : {items:8.1f} ms  ({items / bare:.1f}× bare)"
     )

@@ -64,4 +64,11 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
     if "SECRET_KEY" not in overrides:
         config["SECRET_KEY"] = _secret_key(instance_path, production)
     config.update(overrides)
+    if str(config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
+        # Plan every statement with its real values: psycopg otherwise prepares a statement on
+        # its fifth run, and PostgreSQL's generic plan guesses "path LIKE $1" matches one branch
+        # and loops over 20,000 people (the statistics page went from 18 to 41 ms). Also what a
+        # pgbouncer in transaction mode needs.
+        options = config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+        options.setdefault("connect_args", {}).setdefault("prepare_threshold", None)
     return config

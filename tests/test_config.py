@@ -47,3 +47,16 @@ def test_bad_number_in_environment_is_named(
     monkeypatch.setenv("QUIZ_MAX_UPLOAD_MB", "ten")
     with pytest.raises(ConfigError, match="QUIZ_MAX_UPLOAD_MB"):
         load_config(tmp_path)
+
+
+def test_postgresql_plans_each_statement_with_its_values(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No server-side prepared statements on PostgreSQL (generic plans misjudge the branch
+    filters of the statistics); SQLite needs no such option."""
+    monkeypatch.setenv("QUIZ_DATABASE_URL", "postgresql+psycopg://u@db/quiz")
+    options = load_config(tmp_path)["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert options["connect_args"] == {"prepare_threshold": None}
+    assert options["pool_pre_ping"] is True
+    monkeypatch.delenv("QUIZ_DATABASE_URL")
+    assert "connect_args" not in load_config(tmp_path)["SQLALCHEMY_ENGINE_OPTIONS"]

@@ -24,6 +24,7 @@ from quiz_app.models import (
     QuizDayTally,
     QuizItemTally,
     QuizResult,
+    QuizScoreTally,
 )
 from quiz_app.services import attempts, banks, regrade, results, stats
 from tests.factories import make_user
@@ -65,7 +66,19 @@ def snapshot(quiz_id: int) -> tuple[list[tuple[Any, ...]], ...]:
         .where(d.quiz_id == quiz_id)
         .order_by(d.day, d.branch_id)
     ).all()
-    return [tuple(p) for p in people], [tuple(x) for x in tallies], [tuple(x) for x in days]
+    s = QuizScoreTally
+    scores = db.session.execute(
+        sa.select(s.branch_id, s.score, s.max_score, s.people, s.passed, s.pass_known, s.sum_time,
+                  s.n_time)
+        .where(s.quiz_id == quiz_id, s.people != 0)
+        .order_by(s.branch_id, s.score, s.max_score)
+    ).all()  # fmt: skip
+    return (
+        [tuple(p) for p in people],
+        [tuple(x) for x in tallies],
+        [tuple(x) for x in days],
+        [tuple(x) for x in scores],
+    )
 
 
 def finish_the_abandoned(w: World) -> int:
@@ -84,7 +97,7 @@ def test_recorded_results_equal_a_rebuild(ctx: None, counting: str) -> None:
     w = build_world(seed=5, counting=counting)
     assert finish_the_abandoned(w) > 0
     recorded = snapshot(w.quiz.id)
-    people, tallies, days = recorded
+    people, tallies, days, scores = recorded
     finals = db.session.scalar(
         sa.select(sa.func.count(sa.distinct(Attempt.user_id))).where(
             Attempt.quiz_id == w.quiz.id, Attempt.status != "in_progress"
@@ -94,6 +107,7 @@ def test_recorded_results_equal_a_rebuild(ctx: None, counting: str) -> None:
     assert any(p[-1] == 2 for p in people)  # some took it twice
     assert sum(t[2] for t in tallies) == len(people) * 8  # eight questions on every paper
     assert sum(d[3] for d in days) == len(people)
+    assert sum(x[3] for x in scores) == len(people)
     assert sum(d[2] for d in days) == sum(p[-1] for p in people)
     assert results.rebuild(w.quiz) == len(people)
     assert snapshot(w.quiz.id) == recorded
@@ -188,10 +202,11 @@ def test_the_migration_fills_the_tables_from_existing_attempts(ctx: None) -> Non
     assert spec is not None and spec.loader is not None
     migration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(migration)
-    for model in (QuizItemTally, QuizDayTally, QuizResult):
+    for model in (QuizItemTally, QuizDayTally, QuizScoreTally, QuizResult):
         db.session.execute(sa.delete(model))
     db.session.execute(sa.text(migration.BACKFILL_RESULTS))
     db.session.execute(sa.text(migration.BACKFILL_TALLIES))
+    db.session.execute(sa.text(migration.BACKFILL_SCORES))
     local_day = migration.LOCAL_DAY[db.engine.dialect.name]
     db.session.execute(sa.text(migration.BACKFILL_DAYS.format(local_day=local_day)))
     db.session.expire_all()
@@ -203,6 +218,7 @@ def test_rebuild_command(ctx: None, app: Any) -> None:
     recorded = snapshot(w.quiz.id)
     db.session.execute(sa.delete(QuizItemTally))
     db.session.execute(sa.delete(QuizDayTally))
+    db.session.execute(sa.delete(QuizScoreTally))
     db.session.commit()
     out = app.test_cli_runner().invoke(args=["rebuild-stats", str(w.quiz.id)])
     assert out.exit_code == 0, out.output

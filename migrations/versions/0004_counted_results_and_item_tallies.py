@@ -67,8 +67,23 @@ def upgrade():
         batch_op.create_index('ix_quiz_result_quiz_branch', ['quiz_id', 'branch_id'], unique=False)
         batch_op.create_index('ix_quiz_result_quiz_score', ['quiz_id', 'score'], unique=False)
 
+    op.create_table('quiz_score_tally',
+    sa.Column('quiz_id', sa.Integer(), nullable=False),
+    sa.Column('branch_id', sa.Integer(), nullable=False),
+    sa.Column('score', sa.Numeric(precision=8, scale=2), nullable=False),
+    sa.Column('max_score', sa.Numeric(precision=8, scale=2), nullable=False),
+    sa.Column('people', sa.Integer(), nullable=False),
+    sa.Column('passed', sa.Integer(), nullable=False, comment='其中及格的人数'),
+    sa.Column('pass_known', sa.Integer(), nullable=False, comment='其中设有及格线的人数'),
+    sa.Column('sum_time', sa.BigInteger(), nullable=False, comment='用时合计（秒）'),
+    sa.Column('n_time', sa.Integer(), nullable=False, comment='有用时记录的人数'),
+    sa.ForeignKeyConstraint(['branch_id'], ['branch.id'], name=op.f('fk_quiz_score_tally_branch_id_branch')),
+    sa.ForeignKeyConstraint(['quiz_id'], ['quiz.id'], name=op.f('fk_quiz_score_tally_quiz_id_quiz'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('quiz_id', 'branch_id', 'score', 'max_score', name=op.f('pk_quiz_score_tally'))
+    )
     # ### end Alembic commands ###
     op.execute(BACKFILL_RESULTS)
+    op.execute(BACKFILL_SCORES)
     op.execute(BACKFILL_TALLIES)
     op.execute(BACKFILL_DAYS.format(local_day=LOCAL_DAY[op.get_bind().dialect.name]))
 
@@ -79,6 +94,7 @@ def downgrade():
         batch_op.drop_index('ix_quiz_result_quiz_score')
         batch_op.drop_index('ix_quiz_result_quiz_branch')
 
+    op.drop_table('quiz_score_tally')
     op.drop_table('quiz_result')
     op.drop_table('quiz_item_tally')
     op.drop_table('quiz_day_tally')
@@ -88,23 +104,22 @@ def downgrade():
 BACKFILL_RESULTS = """
 INSERT INTO quiz_result (quiz_id, user_id, attempt_id, branch_id, score, max_score, passed,
                          time_used_seconds, finished_at, first_finished_at, finals)
-SELECT r.quiz_id, r.user_id, r.id, r.branch_id, r.score, r.max_score, r.passed,
-       r.time_used_seconds, r.finished_at, f.first_at, f.finals
+SELECT quiz_id, user_id, id, branch_id, score, max_score, passed,
+       time_used_seconds, finished_at, first_at, finals
 FROM (
-    SELECT a.*, ROW_NUMBER() OVER (
-        PARTITION BY a.quiz_id, a.user_id
-        ORDER BY CASE WHEN q.counting = 'last' THEN -a.number ELSE 0 END,
-                 CASE WHEN q.counting = 'last' THEN 0 ELSE -a.score END,
-                 a.time_used_seconds, a.finished_at, a.id
-    ) AS rn
+    SELECT a.*,
+           ROW_NUMBER() OVER (
+               PARTITION BY a.quiz_id, a.user_id
+               ORDER BY CASE WHEN q.counting = 'last' THEN -a.number ELSE 0 END,
+                        CASE WHEN q.counting = 'last' THEN 0 ELSE -a.score END,
+                        a.time_used_seconds, a.finished_at, a.id
+           ) AS rn,
+           MIN(a.finished_at) OVER (PARTITION BY a.quiz_id, a.user_id) AS first_at,
+           COUNT(*) OVER (PARTITION BY a.quiz_id, a.user_id) AS finals
     FROM attempt a JOIN quiz q ON q.id = a.quiz_id
     WHERE a.status <> 'in_progress'
 ) r
-JOIN (
-    SELECT quiz_id, user_id, MIN(finished_at) AS first_at, COUNT(*) AS finals
-    FROM attempt WHERE status <> 'in_progress' GROUP BY quiz_id, user_id
-) f ON f.quiz_id = r.quiz_id AND f.user_id = r.user_id
-WHERE r.rn = 1
+WHERE rn = 1
 """
 
 BACKFILL_TALLIES = """
@@ -125,6 +140,16 @@ def downgrade():
     op.drop_table('quiz_result')
     op.drop_table('quiz_item_tally')
     # ### end Alembic commands ###
+
+BACKFILL_SCORES = """
+INSERT INTO quiz_score_tally (quiz_id, branch_id, score, max_score, people, passed, pass_known,
+                              sum_time, n_time)
+SELECT quiz_id, branch_id, COALESCE(score, 0), max_score, COUNT(*),
+       SUM(CASE WHEN passed THEN 1 ELSE 0 END), COUNT(passed),
+       COALESCE(SUM(time_used_seconds), 0), COUNT(time_used_seconds)
+FROM quiz_result
+GROUP BY quiz_id, branch_id, COALESCE(score, 0), max_score
+"""
 
 LOCAL_DAY = {  # Beijing date of a stored UTC timestamp
     "postgresql": "to_char(timezone('Asia/Shanghai', finished_at), 'YYYY-MM-DD')",

@@ -9,6 +9,7 @@ from quiz_app.models.attempt import (
     QuizDayTally,
     QuizItemTally,
     QuizResult,
+    QuizScoreTally,
     RegradeEvent,
     WrongAnswer,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "QuizDayTally",
     "QuizItemTally",
     "QuizResult",
+    "QuizScoreTally",
     "QuizSection",
     "RegradeEvent",
     "ReviewPolicy",

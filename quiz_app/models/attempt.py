@@ -252,3 +252,23 @@ class QuizDayTally(db.Model):
     branch_id: Mapped[int] = mapped_column(sa.ForeignKey("branch.id"), primary_key=True)
     finished: Mapped[int] = mapped_column(default=0, comment="当天完成的作答人次")
     first_time: Mapped[int] = mapped_column(default=0, comment="当天第一次完成的人数")
+
+
+class QuizScoreTally(db.Model):
+    """Counted attempts per (quiz, branch, score, full marks): how many, how many passed, and
+    their time — every score figure (sums, medians, pass rate, the histogram) without reading
+    each person. Written only by ``services.results``."""
+
+    __tablename__ = "quiz_score_tally"
+
+    quiz_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("quiz.id", ondelete="CASCADE"), primary_key=True
+    )
+    branch_id: Mapped[int] = mapped_column(sa.ForeignKey("branch.id"), primary_key=True)
+    score: Mapped[Decimal] = mapped_column(sa.Numeric(8, 2), primary_key=True)
+    max_score: Mapped[Decimal] = mapped_column(sa.Numeric(8, 2), primary_key=True)
+    people: Mapped[int] = mapped_column(default=0)
+    passed: Mapped[int] = mapped_column(default=0, comment="其中及格的人数")
+    pass_known: Mapped[int] = mapped_column(default=0, comment="其中设有及格线的人数")
+    sum_time: Mapped[int] = mapped_column(sa.BigInteger, default=0, comment="用时合计（秒）")
+    n_time: Mapped[int] = mapped_column(default=0, comment="有用时记录的人数")

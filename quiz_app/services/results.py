@@ -6,6 +6,8 @@ hundreds of milliseconds, so its result is kept in two tables written only here:
 
 - ``QuizResult``: one row per (quiz, person) with the counted attempt's score, time and branch;
 - ``QuizItemTally``: answered / correct per (quiz, branch, question) over counted attempts;
+- ``QuizScoreTally``: counted attempts per (quiz, branch, score, full marks), with pass and
+  time sums;
 - ``QuizDayTally``: attempts finished and first-timers per (quiz, Beijing date, branch).
 
 They change in exactly two places: ``record_final`` when an attempt becomes final (called by
@@ -39,16 +41,20 @@ from quiz_app.models import (
     QuizDayTally,
     QuizItemTally,
     QuizResult,
+    QuizScoreTally,
     User,
 )
 
 
-def counted_attempts(quiz_id: int, counting: str, user_id: int | None = None) -> sa.Subquery:
+def counted_attempts(
+    quiz_id: int, counting: str, user_id: int | None = None, totals: bool = False
+) -> sa.Subquery:
     """Each person's attempt that counts (best or last final one), as a subquery.
 
     Best: higher score, then less time, then earlier finish (then the lower id, so ties are
     decided the same way every time). Last: the highest attempt number.
-    Columns: attempt_id, user_id, branch_id, score, time_used, finished_at.
+    Columns: attempt_id, user_id, branch_id, score, time_used, finished_at; with ``totals`` also
+    first_at (the person's first finish) and finals (how many final attempts).
     """
     if counting == AttemptCounting.LAST:
         order = [Attempt.number.desc()]
@@ -62,19 +68,20 @@ def counted_attempts(quiz_id: int, counting: str, user_id: int | None = None) ->
     where = [Attempt.quiz_id == quiz_id, Attempt.status != AttemptStatus.IN_PROGRESS]
     if user_id is not None:
         where.append(Attempt.user_id == user_id)
-    ranked = (
-        sa.select(
-            Attempt.id.label("attempt_id"),
-            Attempt.user_id,
-            Attempt.branch_id,
-            Attempt.score,
-            Attempt.time_used_seconds.label("time_used"),
-            Attempt.finished_at,
-            sa.func.row_number().over(partition_by=Attempt.user_id, order_by=order).label("rn"),
-        )
-        .where(*where)
-        .subquery()
-    )
+    columns: list[Any] = [
+        Attempt.id.label("attempt_id"),
+        Attempt.user_id,
+        Attempt.branch_id,
+        Attempt.score,
+        Attempt.time_used_seconds.label("time_used"),
+        Attempt.finished_at,
+        sa.func.row_number().over(partition_by=Attempt.user_id, order_by=order).label("rn"),
+    ]
+    if totals:  # window aggregates: no second pass, no join a planner could get wrong
+        person = Attempt.user_id
+        columns.append(sa.func.min(Attempt.finished_at).over(partition_by=person).label("first_at"))
+        columns.append(sa.func.count().over(partition_by=person).label("finals"))
+    ranked = sa.select(*columns).where(*where).subquery()
     # "rn <= 1", not "rn = 1": the same rows, but PostgreSQL estimates "= 1" on a window result
     # at 0.5 % of attempts and joins 400k answers by nested loop (≈1 s instead of ≈0.2 s).
     return sa.select(ranked).where(ranked.c.rn <= 1).subquery("counted")
@@ -136,6 +143,21 @@ def _increment(model: Any, keys: list[str], values: list[str], rows: list[dict[s
     db.session.execute(stmt, rows)
 
 
+def _increment_merged(
+    model: Any, keys: list[str], values: list[str], rows: list[dict[str, Any]]
+) -> None:
+    """``_increment`` for rows that may share a key (one statement may not touch a row twice)."""
+    merged: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in rows:
+        key = tuple(row[k] for k in keys)
+        if key in merged:
+            for v in values:
+                merged[key][v] += row[v]
+        else:
+            merged[key] = dict(row)
+    _increment(model, keys, values, list(merged.values()))
+
+
 def _add_tallies(quiz_id: int, delta: dict[tuple[int, int], list[int]]) -> None:
     """Add (answered, correct) per (branch, question) to the quiz's item tallies."""
     rows = [
@@ -145,6 +167,26 @@ def _add_tallies(quiz_id: int, delta: dict[tuple[int, int], list[int]]) -> None:
     _increment(
         QuizItemTally, ["quiz_id", "branch_id", "question_id"], ["answered", "correct"], rows
     )
+
+
+SCORE_KEYS = ["quiz_id", "branch_id", "score", "max_score"]
+SCORE_VALUES = ["people", "passed", "pass_known", "sum_time", "n_time"]
+
+
+def _score_row(quiz_id: int, r: QuizResult | Attempt, sign: int) -> dict[str, Any]:
+    """One person's counted attempt as a ``QuizScoreTally`` increment (sign −1 to take it out)."""
+    used = r.time_used_seconds
+    return {
+        "quiz_id": quiz_id,
+        "branch_id": r.branch_id,
+        "score": r.score if r.score is not None else 0,
+        "max_score": r.max_score,
+        "people": sign,
+        "passed": sign if r.passed else 0,
+        "pass_known": sign if r.passed is not None else 0,
+        "sum_time": sign * (used or 0),
+        "n_time": sign if used is not None else 0,
+    }
 
 
 def _item_counts(attempt_id: int) -> list[tuple[int, bool]]:
@@ -170,6 +212,7 @@ def record_final(attempt: Attempt) -> None:
         .execution_options(populate_existing=True)
     ).first()
     previous = None if result is None else (result.attempt_id, result.branch_id)
+    old_score = None if result is None else _score_row(quiz.id, result, -1)
     day = format_local(attempt.finished_at, "%Y-%m-%d")
     _increment(
         QuizDayTally,
@@ -208,6 +251,10 @@ def record_final(attempt: Attempt) -> None:
     db.session.flush()
     if previous is not None and previous[0] == best_attempt.id:
         return
+    score_rows = [_score_row(quiz.id, best_attempt, 1)]
+    if old_score is not None:
+        score_rows.append(old_score)
+    _increment_merged(QuizScoreTally, SCORE_KEYS, SCORE_VALUES, score_rows)
     delta: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
     for qid, ok in _item_counts(best_attempt.id):
         cell = delta[(best_attempt.branch_id, qid)]
@@ -226,37 +273,23 @@ def rebuild(quiz: Quiz) -> int:
     a bulk load or a repair). Returns how many people have a counted attempt."""
     lock_quiz(quiz.id, exclusive=True)
     db.session.flush()
-    for model in (QuizItemTally, QuizDayTally):
+    for model in (QuizItemTally, QuizScoreTally, QuizDayTally):
         db.session.execute(sa.delete(model).where(model.quiz_id == quiz.id))
     db.session.execute(sa.delete(QuizResult).where(QuizResult.quiz_id == quiz.id))
-    ranked = counted_attempts(quiz.id, quiz.counting)
-    finals = (
-        sa.select(
-            Attempt.user_id,
-            sa.func.min(Attempt.finished_at).label("first_at"),
-            sa.func.count().label("finals"),
-        )
-        .where(Attempt.quiz_id == quiz.id, Attempt.status != AttemptStatus.IN_PROGRESS)
-        .group_by(Attempt.user_id)
-        .subquery("finals")
-    )
-    rows = (
-        sa.select(
-            sa.literal(quiz.id),
-            ranked.c.user_id,
-            ranked.c.attempt_id,
-            ranked.c.branch_id,
-            Attempt.score,
-            Attempt.max_score,
-            Attempt.passed,
-            Attempt.time_used_seconds,
-            Attempt.finished_at,
-            finals.c.first_at,
-            finals.c.finals,
-        )
-        .join(Attempt, Attempt.id == ranked.c.attempt_id)
-        .join(finals, finals.c.user_id == ranked.c.user_id)
-    )
+    ranked = counted_attempts(quiz.id, quiz.counting, totals=True)
+    rows = sa.select(
+        sa.literal(quiz.id),
+        ranked.c.user_id,
+        ranked.c.attempt_id,
+        ranked.c.branch_id,
+        Attempt.score,
+        Attempt.max_score,
+        Attempt.passed,
+        Attempt.time_used_seconds,
+        Attempt.finished_at,
+        ranked.c.first_at,
+        ranked.c.finals,
+    ).join(Attempt, Attempt.id == ranked.c.attempt_id)
     columns = [
         "quiz_id",
         "user_id",
@@ -288,6 +321,24 @@ def rebuild(quiz: Quiz) -> int:
             ["quiz_id", "branch_id", "question_id", "answered", "correct"], tallies
         )
     )
+    r = QuizResult
+    score = sa.func.coalesce(r.score, sa.literal_column("0"))  # same SQL text in GROUP BY
+    scores = (
+        sa.select(
+            sa.literal(quiz.id),
+            r.branch_id,
+            score,
+            r.max_score,
+            sa.func.count(),
+            sa.func.sum(sa.case((r.passed.is_(True), 1), else_=0)),
+            sa.func.count(r.passed),
+            sa.func.coalesce(sa.func.sum(r.time_used_seconds), 0),
+            sa.func.count(r.time_used_seconds),
+        )
+        .where(r.quiz_id == quiz.id)
+        .group_by(r.branch_id, score, r.max_score)
+    )
+    db.session.execute(sa.insert(QuizScoreTally).from_select(SCORE_KEYS + SCORE_VALUES, scores))
     final = (
         sa.select(
             Attempt.branch_id,

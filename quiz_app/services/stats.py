@@ -10,8 +10,11 @@ Definitions (stated on the pages too):
   current branch, whether or not they ever signed in. 已参与 / 已完成: those of them with any
   attempt / a final (submitted or timed-out) attempt. 参与率 = 已完成 ÷ 应参与.
 - Scores (平均分, 中位数, 最高分, 及格率, 平均用时, 得分率) come from each person's counted attempt
-  (``attempts.counted_attempts``: best or last, as the quiz says), attributed to the branch the
+  (``results.counted_attempts``: best or last, as the quiz says), attributed to the branch the
   person was in when the attempt started (``Attempt.branch_id``). 得分率 = Σ得分 ÷ Σ满分.
+- The counted attempts and their per-branch tallies are stored (``services.results``: kept up
+  to date when an attempt becomes final, rebuilt on re-grade, in the same transaction), so a
+  page groups a few thousand stored rows instead of ranking every attempt on each request.
 - Every figure is a SQL aggregate over leaf branches (GROUP BY branch, and for scores by branch and
   score value), summed up the tree here. Medians are read off those per-score counts (portable
   SQL has no median), so no per-person rows are ever loaded for the figures.
@@ -22,7 +25,8 @@ Definitions (stated on the pages too):
   discrimination = upper 27% facility − lower 27% facility, groups by counted score; KR-20 with
   Σ(nᵢ/N)·pᵢqᵢ over items (equal to the textbook formula when everyone gets the same paper);
   standard deviation is the sample one (n − 1).
-- Nothing is cached: every request reads the database, so figures never go stale or leak.
+- Nothing is cached in memory: every request reads the database (the stored results commit with
+  the submission that changed them), so figures never go stale or leak across users.
 """
 
 from __future__ import annotations
@@ -55,6 +59,7 @@ from quiz_app.models import (
     QuizDayTally,
     QuizItemTally,
     QuizResult,
+    QuizScoreTally,
     User,
 )
 from quiz_app.models.campaign import campaign_branch
@@ -332,49 +337,42 @@ def _roster(
     focus: Sequence[Branch],
     branches: Sequence[Branch] | None = None,
 ) -> _Roster:
-    """The audience by current branch: how many are expected, took part and finished — and, in
-    the same pass, who has not finished yet (the reminder list).
+    """The audience by current branch: how many are expected, took part and finished — and
+    who has not finished yet (the reminder list).
 
-    One GROUP BY over people ⟕ ``QuizResult``: people who finished collapse into one row per
-    branch, the others keep a row each (grouped by their name and login). Finished = has a
-    ``QuizResult``; took part = that, or an attempt in progress (few rows, read through the
-    one-in-progress index)."""
+    Two queries: people per branch (a plain count), and the people without a ``QuizResult``
+    with their names (an anti-join that returns only them). Finished = expected − not
+    finished; took part = finished + those of the others with an attempt in progress."""
+    audience = [audience_condition(campaign), _within(User.branch_id, focus)]
+    expected = dict(
+        db.session.execute(
+            sa.select(User.branch_id, sa.func.count()).where(*audience).group_by(User.branch_id)
+        ).all()
+    )
     running = sa.select(Attempt.user_id).where(
         Attempt.quiz_id == quiz.id, Attempt.status == AttemptStatus.IN_PROGRESS.value
     )
-    done = QuizResult.user_id.is_not(None)
-    name = sa.case((done, sa.null()), else_=User.real_name).label("name")
-    login = sa.case((done, sa.null()), else_=User.username).label("login")
-    stmt = (
-        sa.select(
-            User.branch_id,
-            name,
-            login,
-            sa.func.count(),
-            sa.func.sum(_int(sa.or_(done, User.id.in_(running)))),
-            sa.func.count(QuizResult.user_id),
-        )
-        .select_from(User)
-        .outerjoin(
-            QuizResult, sa.and_(QuizResult.quiz_id == quiz.id, QuizResult.user_id == User.id)
-        )
-        .where(audience_condition(campaign), _within(User.branch_id, focus))
-        .group_by(User.branch_id, name, login)
-        .order_by(User.branch_id, name, login)
+    finished = sa.select(QuizResult.user_id).where(
+        QuizResult.quiz_id == quiz.id, QuizResult.user_id == User.id
     )
-    sums: dict[int, list[int]] = {}
+    stmt = (
+        sa.select(User.branch_id, User.real_name, User.username, User.id.in_(running))
+        .where(*audience, ~sa.exists(finished))
+        .order_by(User.branch_id, User.real_name, User.username)
+    )
     people: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    for bid, person, username, expected, took, fin in db.session.execute(stmt):
-        cell = sums.setdefault(int(bid), [0, 0, 0])
-        cell[0] += int(expected or 0)
-        cell[1] += int(took or 0)
-        cell[2] += int(fin or 0)
-        if username is not None:
-            people[int(bid)].append((person, username))
+    started: dict[int, int] = defaultdict(int)
+    for bid, person, username, is_running in db.session.execute(stmt):
+        people[int(bid)].append((person, username))
+        started[int(bid)] += bool(is_running)
+    leaves = []
+    for bid, n in expected.items():
+        fin = int(n) - len(people.get(bid, ()))
+        leaves.append((int(bid), int(n), fin + started.get(bid, 0), fin))
     if branches is None:
         branches = branches_under(focus) if people else []
     missing = [Missing(b.id, b.name, b.path, people[b.id]) for b in branches if b.id in people]
-    return _Roster([(bid, e, t, f) for bid, (e, t, f) in sums.items()], missing)
+    return _Roster(leaves, missing)
 
 
 def _counted_in(quiz: Quiz, focus: Sequence[Branch]) -> tuple[sa.Subquery, sa.ColumnElement[bool]]:
@@ -385,45 +383,29 @@ def _counted_in(quiz: Quiz, focus: Sequence[Branch]) -> tuple[sa.Subquery, sa.Co
 
 @dataclass(frozen=True)
 class ScoreCount:
-    """One GROUP BY row of counted attempts: (branch, score, full marks, passed) → how many."""
+    """Counted attempts of one (branch, score, full marks): how many, passed, time."""
 
     branch_id: int
     score: Decimal | None
     max_score: Decimal
-    passed: bool | None
     n: int
+    passed: int
+    pass_known: int  # how many of the n had a pass mark to meet
     sum_time: int
     n_time: int
 
 
 def _score_counts(quiz: Quiz, focus: Sequence[Branch]) -> list[ScoreCount]:
-    """Counted attempts grouped by (branch, score, full marks, passed): a few hundred rows that
-    give every score figure — sums, maxima, pass counts, medians, the histogram — rolled up."""
-    r = QuizResult
-    stmt = (
-        sa.select(
-            r.branch_id,
-            r.score,
-            r.max_score,
-            r.passed,
-            sa.func.count(),
-            sa.func.coalesce(sa.func.sum(r.time_used_seconds), 0),
-            sa.func.count(r.time_used_seconds),
-        )
-        .where(r.quiz_id == quiz.id, _within(r.branch_id, focus))
-        .group_by(r.branch_id, r.score, r.max_score, r.passed)
-    )
+    """Counted attempts by (branch, score, full marks), read off the stored ``QuizScoreTally``: a
+    few hundred rows that give every score figure — sums, maxima, pass counts, medians, the
+    histogram — rolled up."""
+    t = QuizScoreTally
+    stmt = sa.select(
+        t.branch_id, t.score, t.max_score, t.people, t.passed, t.pass_known, t.sum_time, t.n_time
+    ).where(t.quiz_id == quiz.id, t.people != 0, _within(t.branch_id, focus))
     return [
-        ScoreCount(
-            int(b),
-            None if s is None else Decimal(s),
-            Decimal(m or 0),
-            p,
-            int(n),
-            int(t or 0),
-            int(nt or 0),
-        )
-        for b, s, m, p, n, t, nt in db.session.execute(stmt)
+        ScoreCount(int(b), Decimal(s), Decimal(m), int(n), int(p), int(k), int(st), int(nt))
+        for b, s, m, n, p, k, st, nt in db.session.execute(stmt)
     ]
 
 
@@ -475,9 +457,8 @@ class _Acc:
             if self.max_score is None or c.score > self.max_score:
                 self.max_score = c.score
         self.sum_max += c.max_score * c.n
-        if c.passed is not None:
-            self.pass_known += c.n
-            self.passed += c.n if c.passed else 0
+        self.pass_known += c.pass_known
+        self.passed += c.passed
         self.sum_time += c.sum_time
         self.n_time += c.n_time
 
