@@ -253,7 +253,7 @@ def finalize_overdue_command() -> None:
     from quiz_app.services.attempts import finalize_overdue
 
     grace = timedelta(seconds=current_app.config["QUIZ_SAVE_GRACE_SECONDS"])
-    count = finalize_overdue(now(), grace)
+    count = finalize_overdue(now(), grace, after_each=db.session.commit)  # one at a time
     db.session.commit()
     click.echo(f"已按保存的答案为 {count} 份超时未交的试卷评分。")
 

@@ -19,8 +19,8 @@ from flask import Flask
 
 from quiz_app import clock
 from quiz_app.extensions import db
-from quiz_app.models import Attempt, Quiz, User
-from quiz_app.services import attempts
+from quiz_app.models import Attempt, Quiz, QuizResult, User
+from quiz_app.services import attempts, results
 from quiz_app.services.attempts import AttemptError
 from tests.factories import make_bank, make_campaign, make_quiz, make_user
 
@@ -151,3 +151,80 @@ def test_a_save_racing_a_submit_is_either_graded_or_refused(
         assert (saved is None) == bool(refused)
         if refused:
             assert refused[0].status == 409
+
+
+def test_overdue_job_and_a_person_opening_their_page_do_not_deadlock(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two people of one branch walked away from their papers. The cron job grades 甲's, and
+    while it moves on to 乙's, 乙 opens the page, which grades 乙's paper too. Both touch the
+    branch's shared statistics counters: the job must let go of them (commit) before it waits
+    for 乙's attempt, or PostgreSQL reports a deadlock and the job's work is rolled back."""
+    clock.set_now(T0)
+    with app.app_context():
+        quiz = make_quiz(make_campaign(), make_bank(per_type=3), attempts_allowed=1)
+        jia, yi = make_user("jia"), make_user("yi")
+        first = attempts.start_attempt(quiz, jia, T0, GRACE)[0].id
+        second = attempts.start_attempt(quiz, yi, T0, GRACE)[0].id
+        db.session.commit()
+        quiz_id = quiz.id
+    later = T0 + timedelta(hours=1)
+    clock.set_now(later)
+    graded_first = threading.Event()
+    record = results.record_final
+
+    def record_then_pause(attempt: Attempt) -> None:
+        record(attempt)
+        if threading.current_thread().name == "cron" and not graded_first.is_set():
+            graded_first.set()
+            threading.Event().wait(1.0)  # 乙 opens the page now
+
+    monkeypatch.setattr(results, "record_final", record_then_pause)
+    outcome: dict[str, Any] = {}
+
+    def cron() -> None:
+        with app.app_context():
+            try:
+                outcome["cron"] = attempts.finalize_overdue(
+                    later, GRACE, after_each=db.session.commit
+                )
+                db.session.commit()
+            except Exception as exc:
+                db.session.rollback()
+                outcome["cron"] = exc
+
+    def yi_opens_the_page() -> None:
+        graded_first.wait(30)
+        with app.app_context():
+            try:
+                attempt = db.session.get(Attempt, second)
+                assert attempt is not None
+                outcome["yi"] = attempts.touch(attempt, later, GRACE).status
+                db.session.commit()
+            except Exception as exc:
+                db.session.rollback()
+                outcome["yi"] = exc
+
+    threads = [
+        threading.Thread(target=cron, name="cron"),
+        threading.Thread(target=yi_opens_the_page),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert outcome["yi"] == "timed_out", outcome
+    assert outcome["cron"] in (1, 2), outcome
+    with app.app_context():
+        statuses = db.session.scalars(
+            sa.select(Attempt.status).where(Attempt.id.in_([first, second]))
+        ).all()
+        assert statuses == ["timed_out", "timed_out"]
+        quiz = db.session.get(Quiz, quiz_id)
+        stored = db.session.scalar(
+            sa.select(sa.func.count()).select_from(QuizResult).where(QuizResult.quiz_id == quiz_id)
+        )
+        assert stored == 2
+        assert quiz is not None
+        assert results.rebuild(quiz) == 2
+        db.session.rollback()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import importlib.util
 import random
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -27,12 +27,27 @@ from quiz_app.models import (
     QuizScoreTally,
 )
 from quiz_app.services import attempts, banks, regrade, results, stats
-from tests.factories import make_user
+from tests.factories import (
+    make_bank,
+    make_branch,
+    make_campaign,
+    make_quiz,
+    make_user,
+    root_branch,
+)
 from tests.test_stats import GRACE, T0, World, build_world, take
 
 MIGRATION = (
     Path(__file__).parents[1] / "migrations/versions/0004_counted_results_and_item_tallies.py"
 )
+
+
+def load_migration() -> Any:
+    spec = importlib.util.spec_from_file_location("m0004", MIGRATION)
+    assert spec is not None and spec.loader is not None
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    return migration
 
 
 def snapshot(quiz_id: int) -> tuple[list[tuple[Any, ...]], ...]:
@@ -198,10 +213,7 @@ def test_the_migration_fills_the_tables_from_existing_attempts(ctx: None) -> Non
     w = build_world(seed=11)
     finish_the_abandoned(w)
     recorded = snapshot(w.quiz.id)
-    spec = importlib.util.spec_from_file_location("m0004", MIGRATION)
-    assert spec is not None and spec.loader is not None
-    migration = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(migration)
+    migration = load_migration()
     for model in (QuizItemTally, QuizDayTally, QuizScoreTally, QuizResult):
         db.session.execute(sa.delete(model))
     db.session.execute(sa.text(migration.BACKFILL_RESULTS))
@@ -227,3 +239,70 @@ def test_rebuild_command(ctx: None, app: Any) -> None:
     missing = app.test_cli_runner().invoke(args=["rebuild-stats", "999999"])
     assert missing.exit_code != 0
     assert "找不到" in missing.output
+
+
+def test_a_finish_just_before_midnight_counts_for_that_day(ctx: None) -> None:
+    """23:59:59.9995 in Beijing is still that day, when recorded and when rebuilt (SQLite would
+    round the fraction up to the next second, and so to the next day)."""
+    clock.set_now(T0)
+    campaign = make_campaign(opens_at=T0 - timedelta(hours=1), closes_at=T0 + timedelta(days=3))
+    quiz = make_quiz(campaign, make_bank(per_type=2), time_limit_seconds=None)
+    person = make_user()
+    attempt, _ = attempts.start_attempt(quiz, person, T0, GRACE)
+    late = datetime(2026, 3, 2, 15, 59, 59, 999900, tzinfo=UTC)  # 23:59:59.9999 Beijing
+    attempts.submit(attempt.id, person, late, GRACE)
+    recorded = snapshot(quiz.id)
+    assert [d[0] for d in recorded[2]] == ["2026-03-02"]
+    results.rebuild(quiz)
+    assert snapshot(quiz.id) == recorded
+
+
+def test_an_unscored_attempt_never_counts_before_a_scored_one(ctx: None) -> None:
+    """Data loaded by hand may lack a score; the attempt with a score counts on both databases,
+    in the stored results and in the migration's backfill alike."""
+    w = build_world(seed=4)
+    twice = (
+        db.session.execute(
+            sa.select(Attempt.user_id)
+            .where(Attempt.quiz_id == w.quiz.id, Attempt.status != "in_progress")
+            .group_by(Attempt.user_id)
+            .having(sa.func.count() == 2)
+        )
+        .scalars()
+        .first()
+    )
+    tries = db.session.scalars(
+        sa.select(Attempt)
+        .where(Attempt.quiz_id == w.quiz.id, Attempt.user_id == twice)
+        .order_by(Attempt.number)
+    ).all()
+    tries[0].score = None
+    db.session.flush()
+    results.rebuild(w.quiz)
+    stored = db.session.get(QuizResult, (w.quiz.id, twice))
+    assert stored is not None and stored.attempt_id == tries[1].id
+    migration = load_migration()
+    db.session.execute(sa.delete(QuizResult))
+    db.session.execute(sa.text(migration.BACKFILL_RESULTS))
+    db.session.expire_all()
+    stored = db.session.get(QuizResult, (w.quiz.id, twice))
+    assert stored is not None and stored.attempt_id == tries[1].id
+
+
+def test_a_branch_left_behind_shows_no_empty_topics(ctx: None) -> None:
+    """A person does badly in 信息中心, moves to 财务处 and does better: the counted attempt
+    moves with them, and 信息中心's topic table has nothing left rather than rows of zeros."""
+    clock.set_now(T0)
+    root = root_branch()
+    it, finance = make_branch("信息中心", "XX", root), make_branch("财务处", "CW", root)
+    campaign = make_campaign(opens_at=T0 - timedelta(hours=1), closes_at=T0 + timedelta(days=3))
+    quiz = make_quiz(campaign, make_bank(per_type=2), attempts_allowed=2)
+    person = make_user(branch=it)
+    take(quiz, person, T0, random.Random(1), 0.0, skip=1.0)  # answers nothing: 0 points
+    person.branch_id = finance.id
+    db.session.flush()
+    take(quiz, person, T0 + timedelta(hours=1), random.Random(2), 1.0, skip=0.0)
+    stored = db.session.get(QuizResult, (quiz.id, person.id))
+    assert stored is not None and stored.branch_id == finance.id
+    assert stats.topic_mastery(quiz, [it], []) == []
+    assert stats.topic_mastery(quiz, [finance], [])

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import random
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -382,12 +383,20 @@ def touch(attempt: Attempt, moment: datetime, grace: timedelta = DEFAULT_GRACE) 
     return attempt
 
 
-def finalize_overdue(moment: datetime, grace: timedelta = DEFAULT_GRACE) -> int:
-    """Grade every attempt left open past deadline + grace; returns how many (for the CLI/cron)."""
+def finalize_overdue(
+    moment: datetime,
+    grace: timedelta = DEFAULT_GRACE,
+    after_each: Callable[[], None] | None = None,
+) -> int:
+    """Grade every attempt left open past deadline + grace; returns how many (for the CLI/cron).
+
+    ``after_each`` (the CLI passes ``commit``) runs after each attempt: the shared statistics
+    counters it touched are then not held locked while the next person's attempt is waited for,
+    which would deadlock against that person's own request."""
     ids = db.session.scalars(
-        sa.select(Attempt.id).where(
-            Attempt.status == AttemptStatus.IN_PROGRESS, Attempt.deadline < moment - grace
-        )
+        sa.select(Attempt.id)
+        .where(Attempt.status == AttemptStatus.IN_PROGRESS, Attempt.deadline < moment - grace)
+        .order_by(Attempt.id)
     ).all()
     done = 0
     for attempt_id in ids:
@@ -395,6 +404,8 @@ def finalize_overdue(moment: datetime, grace: timedelta = DEFAULT_GRACE) -> int:
         if attempt is not None and overdue(attempt, moment, grace):
             finalize(attempt, moment)
             done += 1
+        if after_each is not None:
+            after_each()
     return done
 
 

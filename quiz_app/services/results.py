@@ -60,7 +60,7 @@ def counted_attempts(
         order = [Attempt.number.desc()]
     else:
         order = [
-            Attempt.score.desc(),
+            Attempt.score.desc().nulls_last(),  # the same on both databases
             Attempt.time_used_seconds.asc(),
             Attempt.finished_at.asc(),
             Attempt.id.asc(),
@@ -123,7 +123,9 @@ def local_date_sql(col: Any) -> sa.ColumnElement[str]:
     """'YYYY-MM-DD' of a stored UTC timestamp in Beijing time (UTC+8 all year)."""
     if db.engine.dialect.name == "postgresql":
         return sa.func.to_char(sa.func.timezone("Asia/Shanghai", col), "YYYY-MM-DD")
-    return sa.func.strftime("%Y-%m-%d", col, "+8 hours")
+    # whole seconds (as Python's date of the same moment): SQLite rounds fractions to the
+    # millisecond, which would tip 15:59:59.9995 UTC into the next Beijing day
+    return sa.func.strftime("%Y-%m-%d", sa.func.substr(col, 1, 19), "+8 hours")
 
 
 def _increment(model: Any, keys: list[str], values: list[str], rows: list[dict[str, Any]]) -> None:
@@ -203,7 +205,9 @@ def record_final(attempt: Attempt) -> None:
     lock_quiz(quiz.id, exclusive=False)
     current = counted_attempts(quiz.id, quiz.counting, attempt.user_id)
     best = db.session.execute(sa.select(current.c.attempt_id)).scalar_one()
-    best_attempt = attempt if best == attempt.id else db.session.get(Attempt, best)
+    best_attempt = (
+        attempt if best == attempt.id else db.session.get(Attempt, best, populate_existing=True)
+    )
     assert best_attempt is not None
     result = db.session.scalars(
         sa.select(QuizResult)

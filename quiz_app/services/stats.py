@@ -798,7 +798,8 @@ def topic_mastery(
         )
         .join(QuestionCategory, QuestionCategory.question_id == t.question_id)
         .join(Branch, Branch.id == t.branch_id)
-        .where(t.quiz_id == quiz.id, _within(t.branch_id, focus))
+        # a row can fall back to 0 when a counted attempt moves to another branch
+        .where(t.quiz_id == quiz.id, t.answered != 0, _within(t.branch_id, focus))
         .group_by(t.branch_id, Branch.path, QuestionCategory.name)
     )
     col_paths = [(r.branch_id, r.path) for r in columns if r.branch_id is not None]
