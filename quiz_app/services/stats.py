@@ -104,10 +104,18 @@ def _under(path_col: Any, roots: Sequence[Branch]) -> sa.ColumnElement[bool]:
     return sa.or_(*(path_col.startswith(r.path) for r in roots))
 
 
+class Focus(list[Branch]):
+    """The branches whose subtrees a report covers; ``whole`` when that is the entire tree."""
+
+    whole: bool = False
+
+
 def _within(branch_col: Any, focus: Sequence[Branch]) -> sa.ColumnElement[bool]:
     """``branch_col`` names a branch in the focus subtrees. When the focus is the whole tree
     (an admin, a bureau-wide leader) this is no condition at all, which spares each figure's
     query a join over the branch table."""
+    if getattr(focus, "whole", False):
+        return sa.true()
     roots = set(db.session.scalars(sa.select(Branch.id).where(Branch.parent_id.is_(None))))
     if roots and roots <= {b.id for b in focus}:
         return sa.true()
@@ -185,10 +193,13 @@ def get_quiz(user: User, quiz_id: int) -> tuple[Quiz, Scope]:
     return quiz, campaign_scope(user, quiz.campaign)
 
 
-def tree_roots() -> list[Branch]:
-    return list(
+def tree_roots() -> Focus:
+    """Every top branch: the whole tree as a report's focus."""
+    roots = Focus(
         db.session.scalars(sa.select(Branch).where(Branch.parent_id.is_(None)).order_by(Branch.id))
     )
+    roots.whole = True
+    return roots
 
 
 def focus_for(scope: Scope, branch_id: int | None) -> list[Branch]:
@@ -200,7 +211,9 @@ def focus_for(scope: Scope, branch_id: int | None) -> list[Branch]:
         if not scope.contains(branch):
             raise StatsDenied(403, "该部门不在您的查看范围内")
         return [branch]
-    roots = list(scope.roots) if scope.roots is not None else tree_roots()
+    if scope.roots is None:
+        return tree_roots()
+    roots = list(scope.roots)
     # nested roots (a leader of a branch and of its parent) count once
     return [r for r in roots if not any(o is not r and r.path.startswith(o.path) for o in roots)]
 
@@ -367,7 +380,8 @@ def _roster(
         started[int(bid)] += bool(is_running)
     leaves = []
     for bid, n in expected.items():
-        fin = int(n) - len(people.get(bid, ()))
+        # ≥ 0 even if someone moved branch between the two statements
+        fin = max(0, int(n) - len(people.get(bid, ())))
         leaves.append((int(bid), int(n), fin + started.get(bid, 0), fin))
     if branches is None:
         branches = branches_under(focus) if people else []
