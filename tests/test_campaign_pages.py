@@ -465,3 +465,49 @@ def test_quizzes_of_a_published_campaign_cannot_be_deleted(
     assert "活动已发布，竞答不能删除" in page(response)
     with app.app_context():
         assert db.session.get(Quiz, quiz_id) is not None
+
+
+def test_filtering_the_picker_keeps_unsaved_ticks(
+    app: Flask, organizer_client: FlaskClient
+) -> None:
+    """Tick two 判断 questions, then filter to 单选: both stay ticked under 已选题目, nothing is
+    saved until 保存, and no error is shown for the points not yet filled in."""
+    campaign_id, quiz_id = draft_with_quiz(app)
+    url = f"{BASE}/{campaign_id}/quizzes/{quiz_id}/sections/new?kind=fixed"
+    count = sa.select(sa.func.count()).select_from(QuizSection)
+    with app.app_context():
+        before = db.session.scalar(count)
+        bank_id = db.session.scalars(sa.select(Question.bank_id)).first()
+        judges = list(
+            db.session.scalars(
+                sa.select(Question.id)
+                .where(Question.type == "judge")
+                .order_by(Question.id)
+                .limit(2)
+            )
+        )
+    shown = page(
+        organizer_client.post(
+            url,
+            data={
+                "action": "filter",
+                "bank": str(bank_id),
+                "type": "single",
+                "question_ids": [str(i) for i in judges],
+            },
+        )
+    )
+    for qid in judges:
+        assert f'id="chosen-{qid}" name="question_ids" value="{qid}" checked' in shown
+    assert "已选题目（2 道" in shown
+    assert 'id="found-' in shown and "请填写每题分值" not in shown
+    with app.app_context():
+        assert db.session.scalar(count) == before
+    organizer_client.post(
+        url, data={"action": "save", "points": "1", "question_ids": [str(i) for i in judges]}
+    )
+    with app.app_context():
+        fixed = db.session.scalars(
+            sa.select(QuizSection.fixed_question_ids).order_by(QuizSection.id.desc())
+        ).first()
+        assert db.session.scalar(count) == before + 1 and fixed == judges

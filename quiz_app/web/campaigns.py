@@ -523,19 +523,21 @@ def _random_choices(form: RandomSectionForm, section: QuizSection | None) -> Non
 
 
 def _picker(quiz: Quiz, chosen: list[int]) -> dict[str, Any]:
-    """The fixed-list picker: a bank's questions filtered, and the questions already chosen."""
+    """The fixed-list picker: a bank's questions filtered, and the questions already chosen.
+
+    The filter comes with the POST when the organizer presses 筛选 inside the form, so the
+    ticks not yet saved travel along (and from the query string on a plain visit)."""
+    args = request.form if request.method == "POST" else request.args
     all_banks = db.session.scalars(
         sa.select(Bank).where(Bank.archived.is_(False)).order_by(Bank.name)
     ).all()
-    bank_id = request.args.get("bank", type=int)
+    bank_id = args.get("bank", type=int)
     bank = next((b for b in all_banks if b.id == bank_id), None)
     f = banks.QuestionFilter(
-        text=request.args.get("q", ""),
-        type=request.args.get("type", "") if request.args.get("type") in TYPE_LABELS else "",
-        category=request.args.get("category", ""),
-        difficulty=request.args.get("difficulty", "")
-        if request.args.get("difficulty") in DIFFICULTIES
-        else "",
+        text=args.get("q", ""),
+        type=args.get("type", "") if args.get("type") in TYPE_LABELS else "",
+        category=args.get("category", ""),
+        difficulty=args.get("difficulty", "") if args.get("difficulty") in DIFFICULTIES else "",
     )
     found: list[Question] = []
     more = False
@@ -603,7 +605,11 @@ def _section_page(quiz: Quiz, section: QuizSection | None, kind: str) -> Any:
             else {}
         )
         chosen = list(section.fixed_question_ids) if section else []
-        if form.validate_on_submit():
+        if request.method == "POST" and request.form.get("action") == "filter":
+            # 筛选 inside the form (CSRF is checked app-wide): keep the ticks, save nothing yet,
+            # and say nothing about fields the organizer has not finished
+            chosen, _ = _fixed_ids(quiz, section)
+        elif form.validate_on_submit():
             chosen, errors = _fixed_ids(quiz, section)
             if not errors:
                 target = section or QuizSection(quiz=quiz, position=len(quiz.sections))
