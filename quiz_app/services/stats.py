@@ -1199,7 +1199,7 @@ def year_figures(
     expected = finished = 0
     for c in campaigns:
         for q in c.quizzes:
-            done = sa.select(Attempt.user_id).where(Attempt.quiz_id == q.id, _final())
+            done = sa.select(QuizResult.user_id).where(QuizResult.quiz_id == q.id)
             e, f = db.session.execute(
                 sa.select(sa.func.count(), sa.func.sum(_int(User.id.in_(done)))).where(
                     audience_condition(c), _within(User.branch_id, focus)
