@@ -96,6 +96,19 @@ def snapshot(quiz_id: int) -> tuple[list[tuple[Any, ...]], ...]:
     )
 
 
+def finished_twice(w: World) -> list[int]:
+    """People with two final attempts."""
+    return list(
+        db.session.scalars(
+            sa.select(Attempt.user_id)
+            .where(Attempt.quiz_id == w.quiz.id, Attempt.status != "in_progress")
+            .group_by(Attempt.user_id)
+            .having(sa.func.count() == 2)
+            .order_by(Attempt.user_id)
+        )
+    )
+
+
 def finish_the_abandoned(w: World) -> int:
     """Two more people start, answer a little and walk away; everyone who only started runs out
     of time and is graded by the cron command."""
@@ -132,16 +145,7 @@ def test_recorded_results_equal_a_rebuild(ctx: None, counting: str) -> None:
 def test_counted_attempt_follows_the_rule(ctx: None, counting: str) -> None:
     """Best keeps the better of two attempts; last always takes the newer one."""
     w = build_world(seed=9, counting=counting)
-    twice = (
-        db.session.execute(
-            sa.select(Attempt.user_id)
-            .where(Attempt.quiz_id == w.quiz.id, Attempt.status != "in_progress")
-            .group_by(Attempt.user_id)
-            .having(sa.func.count() == 2)
-        )
-        .scalars()
-        .all()
-    )
+    twice = finished_twice(w)
     assert twice
     rules_disagree = 0  # people for whom best and last pick different attempts
     for uid in twice:
@@ -261,16 +265,7 @@ def test_an_unscored_attempt_never_counts_before_a_scored_one(ctx: None) -> None
     """Data loaded by hand may lack a score; the attempt with a score counts on both databases,
     in the stored results and in the migration's backfill alike."""
     w = build_world(seed=4)
-    twice = (
-        db.session.execute(
-            sa.select(Attempt.user_id)
-            .where(Attempt.quiz_id == w.quiz.id, Attempt.status != "in_progress")
-            .group_by(Attempt.user_id)
-            .having(sa.func.count() == 2)
-        )
-        .scalars()
-        .first()
-    )
+    twice = finished_twice(w)[0]
     tries = db.session.scalars(
         sa.select(Attempt)
         .where(Attempt.quiz_id == w.quiz.id, Attempt.user_id == twice)
