@@ -50,8 +50,23 @@ def _float_arg(name: str, default: float, lo: float, hi: float) -> float:
         abort(400)
 
 
-def _denied(exc: stats.StatsDenied) -> Any:
-    abort(exc.status)
+def _campaign_focus(campaign_id: int) -> tuple[Any, stats.Scope, list[Any]]:
+    """The campaign, the user's scope in it and the part of the tree asked for (?branch=);
+    403 / 404 when the user may not see them — checked on every request."""
+    try:
+        camp, scope = stats.get_campaign(_user(), campaign_id)
+        return camp, scope, stats.focus_for(scope, _int_arg("branch"))
+    except stats.StatsDenied as exc:
+        abort(exc.status)
+
+
+def _quiz_focus(quiz_id: int) -> tuple[Any, list[Any]]:
+    """As ``_campaign_focus``, for one quiz (item analysis)."""
+    try:
+        quiz, scope = stats.get_quiz(_user(), quiz_id)
+        return quiz, stats.focus_for(scope, _int_arg("branch"))
+    except stats.StatsDenied as exc:
+        abort(exc.status)
 
 
 # --- chart geometry (SVG drawn by the server) ----------------------------------------------------
@@ -115,12 +130,7 @@ def index() -> Any:
 
 @bp.get("/campaigns/<int:campaign_id>")
 def campaign(campaign_id: int) -> Any:
-    user = _user()
-    try:
-        camp, scope = stats.get_campaign(user, campaign_id)
-        focus = stats.focus_for(scope, _int_arg("branch"))
-    except stats.StatsDenied as exc:
-        return _denied(exc)
+    camp, scope, focus = _campaign_focus(campaign_id)
     quizzes = list(camp.quizzes)
     quiz_id = _int_arg("quiz")
     quiz = next((q for q in quizzes if q.id == quiz_id), quizzes[0] if quizzes else None)
@@ -181,12 +191,7 @@ def campaign(campaign_id: int) -> Any:
 
 @bp.get("/quizzes/<int:quiz_id>/items")
 def items(quiz_id: int) -> Any:
-    user = _user()
-    try:
-        quiz, scope = stats.get_quiz(user, quiz_id)
-        focus = stats.focus_for(scope, _int_arg("branch"))
-    except stats.StatsDenied as exc:
-        return _denied(exc)
+    quiz, focus = _quiz_focus(quiz_id)
     analysis = stats.item_analysis(quiz, focus)
     return render_template(
         "dashboard/items.html",
@@ -220,7 +225,7 @@ def year() -> Any:
     try:
         focus = stats.year_focus(user, _int_arg("branch"))
     except stats.StatsDenied as exc:
-        return _denied(exc)
+        abort(exc.status)
     figures, campaigns = stats.year_figures(user, start, end, focus)
     choices = stats.branches_under(stats.year_focus(user, None))
     return render_template(
@@ -238,11 +243,6 @@ def year() -> Any:
 
 @bp.get("/campaigns/<int:campaign_id>/export.xlsx")
 def export(campaign_id: int) -> Any:
-    user = _user()
-    try:
-        camp, scope = stats.get_campaign(user, campaign_id)
-        focus = stats.focus_for(scope, _int_arg("branch"))
-    except stats.StatsDenied as exc:
-        return _denied(exc)
+    camp, _scope, focus = _campaign_focus(campaign_id)
     data = stats.export_xlsx(camp, focus)
     return xlsx_download(data, f"{camp.title}-统计.xlsx", f"campaign-{camp.id}-stats.xlsx")
