@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -59,11 +60,21 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         # Saves are accepted this long after an attempt's deadline (the network's share of time).
         "QUIZ_SAVE_GRACE_SECONDS": _int("QUIZ_SAVE_GRACE_SECONDS", 10),
         "QUIZ_PROXY_COUNT": _int("QUIZ_PROXY_COUNT", 0),
+        # Sessions (services.sessions): a browser sign-in ends after this many idle hours;
+        # "记住我" keeps a personal phone signed in this many days from its last use; API tokens
+        # live this many days (phones that sign in daily need no more).
+        "QUIZ_SESSION_IDLE_HOURS": _int("QUIZ_SESSION_IDLE_HOURS", 12),
+        "QUIZ_REMEMBER_DAYS": _int("QUIZ_REMEMBER_DAYS", 30),
+        "QUIZ_TOKEN_DAYS": _int("QUIZ_TOKEN_DAYS", 7),
         "QUIZ_ORG_NAME": os.environ.get("QUIZ_ORG_NAME", "学习竞答平台"),
     }
     if "SECRET_KEY" not in overrides:
         config["SECRET_KEY"] = _secret_key(instance_path, production)
     config.update(overrides)
+    # The cookie of a "记住我" session outlives the browser; others are browser-session cookies.
+    config.setdefault(
+        "PERMANENT_SESSION_LIFETIME", timedelta(days=int(config["QUIZ_REMEMBER_DAYS"]))
+    )
     if str(config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
         # Plan every statement with its real values: psycopg otherwise prepares a statement on
         # its fifth run, and PostgreSQL's generic plan guesses "path LIKE $1" matches one branch

@@ -6,29 +6,24 @@ clients use a bearer token from POST /api/v1/tokens.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
-import sqlalchemy as sa
 from flask import Blueprint, current_app, g, jsonify, request
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from quiz_app.clock import now
 from quiz_app.extensions import csrf, db
-from quiz_app.models import ApiToken, Attempt, Quiz, User
-from quiz_app.services import attempts, campaigns
-from quiz_app.services.accounts import sign_in
+from quiz_app.models import Attempt, Quiz, SessionKind, SignInSession, User
+from quiz_app.services import access, attempts, audit, campaigns, sessions
 from quiz_app.services.attempts import AttemptError
 from quiz_app.services.branches import full_name
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # checked below for cookie sessions only: a bearer token is not sent by browsers
-TOKEN_LIFETIME = timedelta(days=30)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -36,21 +31,13 @@ def error(status: int, message: str, code: str = "error") -> Any:
     return jsonify({"error": message, "code": code}), status
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def _bearer_user() -> User | None:
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
-    row = db.session.scalar(
-        sa.select(ApiToken).where(ApiToken.token_hash == _token_hash(header[7:].strip()))
-    )
-    if row is None or row.expires_at <= now():
-        return None
-    user = db.session.get(User, row.user_id)
-    return user if user is not None and user.active else None
+    from quiz_app.web.auth import lifetimes
+
+    return sessions.resolve(header[7:].strip(), (SessionKind.API,), lifetimes())
 
 
 def authenticated(view: F) -> F:
@@ -105,31 +92,87 @@ def _user_json(user: User) -> dict[str, Any]:
     }
 
 
+def _token_json(row: SignInSession) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "label": row.label,
+        "created_at": row.created_at.isoformat(),
+        "expires_at": row.expires_at.isoformat(),
+        "last_used_at": row.last_seen_at.isoformat(),
+    }
+
+
 @bp.post("/tokens")
 def create_token() -> Any:
-    body = request.get_json(silent=True) or {}
+    body = request.get_json(silent=True)
+    body = body if isinstance(body, dict) else {}
     username, password = body.get("username"), body.get("password")
     if not isinstance(username, str) or not isinstance(password, str):
         return error(422, "请提供 username 和 password", "bad_request")
-    from quiz_app.web.auth import throttle_policy
+    label = body.get("label")
+    from quiz_app.web.auth import check_credentials, lifetimes
 
-    result = sign_in(username, password, request.remote_addr or "?", throttle_policy())
+    result = check_credentials(username, password)
     if result.user is None:
-        db.session.commit()
         return error(
             429 if result.throttled else 401,
             result.error or "登录失败",
             "throttled" if result.throttled else "bad_credentials",
         )
-    token = secrets.token_urlsafe(32)
-    expires = now() + TOKEN_LIFETIME
-    db.session.add(
-        ApiToken(token_hash=_token_hash(token), user_id=result.user.id, expires_at=expires)
+    token, row = sessions.open_session(
+        result.user,
+        SessionKind.API,
+        lifetimes(),
+        label=label if isinstance(label, str) and label.isprintable() else "",
+        address=request.remote_addr or "",
+    )
+    row.label = row.label or sessions.device_label(request.user_agent.string)
+    audit.record(
+        result.user,
+        "token.created",
+        f"{result.user.real_name}创建了接口令牌（{row.label}）",
+        object_type="account",
+        object_id=result.user.id,
+        address=request.remote_addr or "",
     )
     db.session.commit()
     return jsonify(
-        {"token": token, "expires_at": expires.isoformat(), "user": _user_json(result.user)}
+        {
+            "token": token,
+            "id": row.id,
+            "expires_at": row.expires_at.isoformat(),
+            "user": _user_json(result.user),
+        }
     ), 201
+
+
+@bp.get("/tokens")
+@authenticated
+def list_tokens() -> Any:
+    """The caller's own live tokens (never the secret itself: only its hash is stored)."""
+    rows = [r for r in sessions.live_sessions(g.api_user) if r.kind == SessionKind.API]
+    return jsonify({"tokens": [_token_json(r) for r in rows]})
+
+
+@bp.delete("/tokens/<int:token_id>")
+@authenticated
+def revoke_token(token_id: int) -> Any:
+    """End a token: its owner may, and so may an admin."""
+    row = db.session.get(SignInSession, token_id)
+    if row is None or row.kind != SessionKind.API:
+        return error(404, "找不到该令牌", "not_found")
+    if row.user_id != g.api_user.id and not access.is_admin(g.api_user):
+        return error(404, "找不到该令牌", "not_found")
+    sessions.revoke(row, "owner" if row.user_id == g.api_user.id else "admin")
+    audit.record(
+        g.api_user,
+        "session.revoked",
+        f"结束了接口令牌 {row.id}（{row.label or '未命名'}）",
+        object_type="account",
+        object_id=row.user_id,
+    )
+    db.session.commit()
+    return "", 204
 
 
 @bp.get("/me")

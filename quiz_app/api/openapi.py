@@ -60,6 +60,10 @@ def _core() -> dict[str, Any]:
                                     "properties": {
                                         "username": {"type": "string"},
                                         "password": {"type": "string"},
+                                        "label": {
+                                            "type": "string",
+                                            "description": "设备名称，列在“登录设备”中",
+                                        },
                                     },
                                 }
                             }
@@ -70,6 +74,30 @@ def _core() -> dict[str, Any]:
                         "401": _err("登录名或密码错误"),
                         "422": _err("请求缺少字段"),
                         "429": _err("失败次数过多，暂时锁定"),
+                    },
+                },
+                "get": {
+                    "summary": "本人当前有效的令牌（不含令牌本身）",
+                    "security": SECURITY,
+                    "responses": {"200": _ok("令牌列表", "TokenList"), "401": _err("未登录")},
+                },
+            },
+            "/tokens/{token_id}": {
+                "delete": {
+                    "summary": "作废一个令牌（本人的，或管理员作废任何人的）",
+                    "security": SECURITY,
+                    "parameters": [
+                        {
+                            "name": "token_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer"},
+                        }
+                    ],
+                    "responses": {
+                        "204": {"description": "已作废"},
+                        "401": _err("未登录"),
+                        "404": _err("找不到该令牌"),
                     },
                 }
             },
@@ -181,11 +209,30 @@ def _core() -> dict[str, Any]:
                         "must_change_password": {"type": "boolean"},
                     },
                 },
+                "TokenList": {
+                    "type": "object",
+                    "properties": {
+                        "tokens": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "id": {"type": "integer"},
+                                    "label": {"type": "string"},
+                                    "created_at": {"type": "string", "format": "date-time"},
+                                    "expires_at": {"type": "string", "format": "date-time"},
+                                    "last_used_at": {"type": "string", "format": "date-time"},
+                                },
+                            },
+                        }
+                    },
+                },
                 "Token": {
                     "type": "object",
-                    "required": ["token", "expires_at", "user"],
+                    "required": ["token", "id", "expires_at", "user"],
                     "properties": {
                         "token": {"type": "string"},
+                        "id": {"type": "integer"},
                         "expires_at": {"type": "string", "format": "date-time"},
                         "user": {"$ref": "#/components/schemas/User"},
                     },

@@ -1,7 +1,6 @@
 """Typed tables only: no Flask imports beyond the shared ``db`` object."""
 
 from quiz_app.models.attempt import (
-    ApiToken,
     Attempt,
     AttemptItem,
     AttemptStatus,
@@ -24,14 +23,15 @@ from quiz_app.models.campaign import (
     ReviewPolicy,
 )
 from quiz_app.models.org import ROLE_LABELS, Branch, Group, LoginFailure, Role, RoleGrant, User
+from quiz_app.models.security import AuditEntry, SessionKind, SignInSession
 
 __all__ = [
     "ROLE_LABELS",
-    "ApiToken",
     "Attempt",
     "AttemptCounting",
     "AttemptItem",
     "AttemptStatus",
+    "AuditEntry",
     "Bank",
     "Branch",
     "Campaign",
@@ -53,6 +53,8 @@ __all__ = [
     "ReviewPolicy",
     "Role",
     "RoleGrant",
+    "SessionKind",
+    "SignInSession",
     "User",
     "WrongAnswer",
 ]

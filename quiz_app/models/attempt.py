@@ -174,21 +174,6 @@ class WrongAnswer(db.Model):
     question: Mapped[Question] = relationship()
 
 
-class ApiToken(db.Model):
-    """A bearer token for non-browser clients; only its hash is stored."""
-
-    __tablename__ = "api_token"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    user_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("account.id", ondelete="CASCADE"), index=True
-    )
-    created_at: Mapped[datetime] = mapped_column(default=now)
-    expires_at: Mapped[datetime]
-    last_used_at: Mapped[datetime | None]
-
-
 class QuizResult(db.Model):
     """Each person's counted attempt of a quiz, kept ready for statistics and rankings.
 

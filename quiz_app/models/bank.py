@@ -20,6 +20,14 @@ from quiz_app.models.org import User
 QUESTION_TYPES = ("single", "multiple", "judge", "blank")
 _TYPE_CHECK = "type IN ('single', 'multiple', 'judge', 'blank')"
 
+# Co-editors named by a bank's owner: they may change it as the owner can (every organizer reads).
+bank_editor = sa.Table(
+    "bank_editor",
+    db.metadata,
+    sa.Column("bank_id", sa.ForeignKey("bank.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("user_id", sa.ForeignKey("account.id", ondelete="CASCADE"), primary_key=True),
+)
+
 
 class Bank(db.Model):
     """A named collection of questions, e.g. 党史学习教育题库."""
@@ -36,6 +44,7 @@ class Bank(db.Model):
     archived: Mapped[bool] = mapped_column(default=False)
 
     owner: Mapped[User | None] = relationship()
+    editors: Mapped[list[User]] = relationship(secondary=bank_editor, order_by=User.real_name)
 
 
 class Question(db.Model):

@@ -36,6 +36,13 @@ campaign_group = sa.Table(
     sa.Column("campaign_id", sa.ForeignKey("campaign.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("group_id", sa.ForeignKey("account_group.id", ondelete="CASCADE"), primary_key=True),
 )
+# Co-editors named by a campaign's creator: they may change it as the creator can.
+campaign_editor = sa.Table(
+    "campaign_editor",
+    db.metadata,
+    sa.Column("campaign_id", sa.ForeignKey("campaign.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("user_id", sa.ForeignKey("account.id", ondelete="CASCADE"), primary_key=True),
+)
 
 
 class Campaign(db.Model):
@@ -64,6 +71,7 @@ class Campaign(db.Model):
     # The audience: these branches with their subtrees, narrowed to these groups when any are set.
     branches: Mapped[list[Branch]] = relationship(secondary=campaign_branch)
     groups: Mapped[list[Group]] = relationship(secondary=campaign_group)
+    editors: Mapped[list[User]] = relationship(secondary=campaign_editor, order_by=User.real_name)
     quizzes: Mapped[list[Quiz]] = relationship(
         back_populates="campaign", order_by="Quiz.id", cascade="all, delete-orphan"
     )

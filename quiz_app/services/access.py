@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from quiz_app.models import Branch, Role, User
+from quiz_app.models import Bank, Branch, Campaign, Role, User
 
 
 def is_admin(user: User) -> bool:
@@ -20,13 +20,58 @@ def can_lead(user: User) -> bool:
     return user.has_role(Role.LEADER) or is_admin(user)
 
 
+def can_edit_campaign(user: User, campaign: Campaign) -> bool:
+    """A campaign belongs to its creator and the co-editors they name (and admins): only they
+    change it, re-grade it, or read its lists of names."""
+    if is_admin(user):
+        return True
+    if not can_organize(user):
+        return False
+    return campaign.created_by_id == user.id or any(e.id == user.id for e in campaign.editors)
+
+
+def can_edit_bank(user: User, bank: Bank) -> bool:
+    """Every organizer reads every bank (to draw papers from it); its owner, the co-editors they
+    name and admins change it."""
+    if is_admin(user):
+        return True
+    if not can_organize(user):
+        return False
+    return bank.owner_id == user.id or any(e.id == user.id for e in bank.editors)
+
+
+def editable_campaigns_clause(user: User) -> sa.ColumnElement[bool]:
+    """SQL condition: the campaigns ``user`` may change (for lists)."""
+    from quiz_app.models.campaign import campaign_editor
+
+    if is_admin(user):
+        return sa.true()
+    if not can_organize(user):
+        return sa.false()
+    return sa.or_(
+        Campaign.created_by_id == user.id,
+        Campaign.id.in_(
+            sa.select(campaign_editor.c.campaign_id).where(campaign_editor.c.user_id == user.id)
+        ),
+    )
+
+
+def organizer_scope(user: User) -> list[Branch] | None:
+    """The subtrees an organizer may address campaigns to; None means the whole tree."""
+    return _scope(user, Role.ORGANIZER)
+
+
 def leader_scope(user: User) -> list[Branch] | None:
     """The branches whose subtrees a person may see figures for; None means everything."""
+    return _scope(user, Role.LEADER)
+
+
+def _scope(user: User, role: Role) -> list[Branch] | None:
     if is_admin(user):
         return None
     roots: list[Branch] = []
     for grant in user.grants:
-        if grant.role != Role.LEADER:
+        if grant.role != role:
             continue
         if grant.scope_branch_id is None:
             return None

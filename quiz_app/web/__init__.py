@@ -71,8 +71,9 @@ def xlsx_download(data: bytes, filename: str, ascii_name: str = "download.xlsx")
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+    from quiz_app.web.auth import load_session_user
+
+    return load_session_user(user_id)
 
 
 # Pages a person who must change the password can still reach.

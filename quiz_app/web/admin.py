@@ -20,8 +20,8 @@ from wtforms import SelectChoice
 
 from quiz_app.extensions import db
 from quiz_app.models import Branch, Group, Role, User
-from quiz_app.services import access, branches, roster
-from quiz_app.services.accounts import generate_password, set_password, set_roles
+from quiz_app.services import access, audit, branches, roster, sessions
+from quiz_app.services.accounts import describe_roles, generate_password, set_password, set_roles
 from quiz_app.services.xlsx_out import workbook_bytes
 from quiz_app.web import role_required, stash, xlsx_download
 from quiz_app.web.forms import BranchForm, ConfirmForm, MoveBranchForm, UploadForm, UserForm
@@ -166,14 +166,17 @@ def _user_form(user: User | None) -> UserForm:
         form = UserForm()
     else:
         leader = next((g for g in user.grants if g.role == Role.LEADER), None)
+        organizer = next((g for g in user.grants if g.role == Role.ORGANIZER), None)
         form = UserForm(
             obj=user,
             roles=[g.role for g in user.grants],
             leader_scope=(leader.scope_branch_id or 0) if leader else user.branch_id,
+            organizer_scope=(organizer.scope_branch_id or 0) if organizer else 0,
             groups="、".join(g.name for g in user.groups),
         )
     form.branch_id.choices = _branch_choices()
     form.leader_scope.choices = _branch_choices("全局（全部部门）")
+    form.organizer_scope.choices = _branch_choices("全局（全部部门）")
     return form
 
 
@@ -200,12 +203,16 @@ def _save_user(form: UserForm, user: User | None, new_password: str = "") -> Use
         form.branch_id.errors = [*form.branch_id.errors, "请选择在用的部门"]
         return None
     roles = {Role(r) for r in form.roles.data or []}
+    if form.organizer_scope.data and db.session.get(Branch, form.organizer_scope.data) is None:
+        form.organizer_scope.errors = [*form.organizer_scope.errors, "请选择一个部门或“全局”"]
+        return None
     if user is not None and user.id == current_user.id and Role.ADMIN not in roles:
         form.roles.errors = [*form.roles.errors, "不能取消自己的管理员角色"]
         return None
     if user is not None and user.id == current_user.id and not form.active.data:
         form.active.errors = [*form.active.errors, "不能停用自己的账号"]
         return None
+    before = (describe_roles(user), user.active) if user is not None else None
     if user is None:
         user = User(username=username, real_name="", branch=branch)
         set_password(user, new_password, must_change=True)
@@ -217,7 +224,43 @@ def _save_user(form: UserForm, user: User | None, new_password: str = "") -> Use
         g.name: g for g in db.session.scalars(sa.select(Group).where(Group.name.in_(names)))
     }
     user.groups = [existing.get(n) or Group(name=n) for n in dict.fromkeys(names)]
-    set_roles(user, roles, form.leader_scope.data or None)
+    set_roles(
+        user,
+        roles,
+        form.leader_scope.data or None,
+        organizer_scope_branch_id=form.organizer_scope.data or None,
+    )
+    db.session.flush()
+    db.session.refresh(user, ["grants"])
+    after = describe_roles(user)
+    if before is None:
+        audit.record(
+            current_user,
+            "account.create",
+            f"新建账号 {user.real_name}（{username}），角色：{after}",
+            object_type="account",
+            object_id=user.id,
+        )
+    else:
+        if before[0] != after:
+            audit.record(
+                current_user,
+                "account.roles",
+                f"{user.real_name}的角色：{before[0]} → {after}",
+                object_type="account",
+                object_id=user.id,
+                details={"before": before[0], "after": after},
+            )
+        if before[1] != user.active:
+            audit.record(
+                current_user,
+                "account.active",
+                f"{'启用' if user.active else '停用'}了 {user.real_name}的账号",
+                object_type="account",
+                object_id=user.id,
+            )
+            if not user.active:
+                sessions.revoke_all(user, "deactivated")
     return user
 
 
@@ -255,6 +298,14 @@ def user_reset_password(user_id: int) -> Any:
         abort(400)
     password = generate_password()
     set_password(user, password, must_change=True)
+    ended = sessions.revoke_all(user, "admin_reset")
+    audit.record(
+        current_user,
+        "password.reset",
+        f"重置了 {user.real_name}的密码，结束了其 {ended} 个登录和令牌",
+        object_type="account",
+        object_id=user.id,
+    )
     db.session.commit()
     return _show_password(user, password, "密码已重置")
 

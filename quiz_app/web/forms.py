@@ -23,6 +23,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 class LoginForm(FlaskForm):
     username = StringField("登录名", validators=[DataRequired("请输入登录名")])
     password = PasswordField("密码", validators=[DataRequired("请输入密码")])
+    remember = BooleanField("记住我")
     next = HiddenField()
     submit = SubmitField("登录")
 
@@ -83,6 +84,9 @@ class UserForm(FlaskForm):
         ],
     )
     leader_scope = SelectField("领导可查看的范围", coerce=int)
+    organizer_scope = SelectField(
+        "组织者可面向的范围", coerce=int, validate_choice=False, default=0
+    )
     groups = StringField(
         "分组（用顿号或逗号分隔，如：党员、中层干部）", validators=[Length(max=300)]
     )
