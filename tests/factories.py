@@ -64,15 +64,23 @@ def make_user(
 # --- banks, campaigns, quizzes -----------------------------------------------------------------
 
 
-def make_bank(name: str | None = None, per_type: int = 5, categories: tuple[str, ...] = ("党章",)):  # type: ignore[no-untyped-def]
+def make_bank(  # type: ignore[no-untyped-def]
+    name: str | None = None,
+    per_type: int = 5,
+    categories: tuple[str, ...] = ("党章",),
+    owner: str | None = "organizer1",
+):
     """A bank with ``per_type`` questions of each type; keys are predictable for tests:
-    single → "B", multiple → ["A", "C"], judge → true, blank → ["甲", "乙"] (two blanks)."""
+    single → "B", multiple → ["A", "C"], judge → true, blank → ["甲", "乙"] (two blanks).
+    Owned by the account named ``owner`` when it exists (the organizer_client fixture's)."""
     from decimal import Decimal
 
+    from quiz_app.models import User
     from quiz_app.services import banks
     from quiz_app.services.importing import QuestionData, QuestionType
 
-    bank = banks.get_or_create_bank(name or f"题库{next(_seq)}")
+    owner_user = db.session.scalar(sa.select(User).where(User.username == owner)) if owner else None
+    bank = banks.get_or_create_bank(name or f"题库{next(_seq)}", owner_user)
     for i in range(per_type):
         for data in (
             QuestionData(
@@ -123,11 +131,14 @@ def make_campaign(
     status: str = "published",
     groups: Iterable[str] = (),
     title: str | None = None,
+    owner: str | None = "organizer1",
 ):  # type: ignore[no-untyped-def]
+    """A campaign; its creator is the account named ``owner`` when it exists (by default the
+    organizer_client fixture's, so organizer page tests act on their own campaigns)."""
     from datetime import timedelta
 
     from quiz_app import clock
-    from quiz_app.models import Campaign
+    from quiz_app.models import Campaign, User
 
     moment = clock.now()
     campaign = Campaign(
@@ -135,6 +146,9 @@ def make_campaign(
         opens_at=opens_at or moment - timedelta(days=1),
         closes_at=closes_at or moment + timedelta(days=7),
         status=status,
+        created_by=db.session.scalar(sa.select(User).where(User.username == owner))
+        if owner
+        else None,
     )
     campaign.branches = list(branches) if branches is not None else [root_branch()]
     for name in groups:

@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from quiz_app.extensions import db
-from quiz_app.models import Bank, Question, QuestionRevision
+from quiz_app.models import Bank, Question, QuestionRevision, User
 from quiz_app.services import banks
 from quiz_app.services.importing import parse_text, parse_upload
 
@@ -161,8 +161,10 @@ def test_sample_banks_hold_at_least_150_questions() -> None:
 
 
 def _make_bank(app: Flask) -> int:
+    """A bank owned by the organizer_client fixture's account (when it exists)."""
     with app.app_context():
-        bank_id = banks.get_or_create_bank("页面题库").id
+        owner = db.session.scalar(sa.select(User).where(User.username == "organizer1"))
+        bank_id = banks.get_or_create_bank("页面题库", owner).id
         db.session.commit()
         return bank_id
 
@@ -233,10 +235,13 @@ def test_another_organizer_cannot_confirm_my_upload(
         db.session.commit()
     other = app.test_client()
     sign_in(other, "org2")
+    confirm = {"token": token, "on_duplicate": "skip"}
+    refused = other.post(f"/manage/banks/{bank_id}/import/confirm", data=confirm)
+    assert refused.status_code == 403 and "不能修改" in refused.get_data(as_text=True)
+    # Even a co-editor of the bank cannot confirm someone else's upload.
+    organizer_client.post(f"/manage/banks/{bank_id}/editors", data={"username": "org2"})
     response = other.post(
-        f"/manage/banks/{bank_id}/import/confirm",
-        data={"token": token, "on_duplicate": "skip"},
-        follow_redirects=True,
+        f"/manage/banks/{bank_id}/import/confirm", data=confirm, follow_redirects=True
     )
     assert "已经完成或已过期" in response.get_data(as_text=True)
     with app.app_context():

@@ -17,6 +17,7 @@ from quiz_app.models import (
     Campaign,
     CampaignStatus,
     Quiz,
+    ReviewPolicy,
     User,
 )
 from quiz_app.models.org import user_group
@@ -172,3 +173,27 @@ def close(campaign: Campaign, moment: datetime | None = None) -> None:
 def rules_locked(quiz: Quiz) -> bool:
     """After publishing, the rules that decide fairness (paper, time, attempts, scoring) are fixed."""
     return quiz.campaign.status != CampaignStatus.DRAFT
+
+
+_STRICTNESS = {ReviewPolicy.IMMEDIATE: 0, ReviewPolicy.AFTER_CLOSE: 1, ReviewPolicy.NEVER: 2}
+
+
+def review_policy_problem(quiz: Quiz, new_policy: str) -> str | None:
+    """Once rules are locked, when answers are shown may become stricter, never looser: people
+    who finished early took the quiz on the promise that the keys stay hidden from the rest."""
+    try:
+        new = ReviewPolicy(new_policy)
+    except ValueError:
+        return "请选择公布答案的时机"
+    old = ReviewPolicy(quiz.review_policy)
+    if rules_locked(quiz) and _STRICTNESS[new] < _STRICTNESS[old]:
+        return (
+            "活动已发布，公布答案的时机只能改得更严（交卷后立即 → 活动结束后 → 不公布），"
+            "不能放宽：已交卷的人可能把答案告诉还没作答的人"
+        )
+    return None
+
+
+def set_editors(campaign: Campaign, editors: list[User]) -> None:
+    """Replace a campaign's co-editors (organizers other than its creator)."""
+    campaign.editors = [u for u in editors if u.id != campaign.created_by_id]

@@ -132,7 +132,7 @@ def may_view_stats(user: User) -> bool:
 
 def campaign_scope(user: User, campaign: Campaign) -> Scope:
     """What ``user`` may see of ``campaign``; StatsDenied(403) when nothing."""
-    if access.is_admin(user) or (access.can_organize(user) and campaign.created_by_id == user.id):
+    if access.can_edit_campaign(user, campaign):
         return Scope(None)
     if access.can_lead(user):
         roots = access.leader_scope(user)
@@ -154,7 +154,7 @@ def visible_campaigns(user: User) -> list[Campaign]:
         return list(db.session.scalars(stmt))
     conditions: list[sa.ColumnElement[bool]] = []
     if access.can_organize(user):
-        conditions.append(Campaign.created_by_id == user.id)
+        conditions.append(access.editable_campaigns_clause(user))
     if access.can_lead(user):
         roots = access.leader_scope(user)
         if roots is None:

@@ -100,10 +100,17 @@ def _security_headers(response: Any) -> Any:
 
 
 def _error_page(code: int, title: str, message: str) -> Callable[[Exception], Any]:
-    def handler(_exc: Exception) -> Any:
+    def handler(exc: Exception) -> Any:
+        # abort(403, description="…") gives a reason in Chinese; werkzeug's own English
+        # default descriptions are replaced by ours.
+        described = getattr(exc, "description", None)
+        if described and described != getattr(type(exc), "description", None):
+            message_here = str(described)
+        else:
+            message_here = message
         if request.path.startswith("/api/"):
-            return {"error": message}, code
-        return render_template("error.html", code=code, title=title, message=message), code
+            return {"error": message_here}, code
+        return render_template("error.html", code=code, title=title, message=message_here), code
 
     return handler
 

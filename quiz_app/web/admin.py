@@ -381,3 +381,29 @@ def user_import_template() -> Any:
         ]
     )
     return xlsx_download(data, "花名册模板.xlsx", "roster-template.xlsx")
+
+
+# --- audit log ---------------------------------------------------------------------------------
+
+
+@bp.get("/audit")
+def audit_log() -> Any:
+    from quiz_app.web import audit_pages
+
+    return audit_pages.render_entries(audit_pages.filter_from_args(), filters=True)
+
+
+@bp.get("/audit.xlsx")
+def audit_export() -> Any:
+    from quiz_app.web import audit_pages
+
+    f = audit_pages.filter_from_args()
+    audit.record(
+        current_user,
+        "export.personal",
+        "导出操作记录",
+        object_type="audit",
+        address=request.remote_addr or "",
+    )
+    db.session.commit()
+    return audit_pages.export(f)

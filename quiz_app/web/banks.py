@@ -9,8 +9,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from quiz_app.extensions import db
-from quiz_app.models import Bank, Question
-from quiz_app.services import access, banks
+from quiz_app.models import Bank, Question, User
+from quiz_app.services import access, audit, banks
 from quiz_app.services.bank_export import template_xlsx
 from quiz_app.services.importing import (
     DIFFICULTIES,
@@ -38,6 +38,28 @@ TYPE_LABELS = {t.value: t.label for t in QuestionType}
 @role_required(access.can_organize)
 def _organizers_only() -> None:
     return None
+
+
+NOT_YOURS = (
+    "这个题库由其他组织者维护：您可以查看和从中抽题，但不能修改。请联系题库的创建者把您加为协作者。"
+)
+
+
+def _editable_bank(bank_id: int) -> Bank:
+    """The bank, if this organizer may change it (owner, co-editor, admin); else 403."""
+    bank = db.get_or_404(Bank, bank_id)
+    if not access.can_edit_bank(current_user, bank):
+        abort(403, description=NOT_YOURS)
+    return bank
+
+
+def _key_text(question: Question) -> str:
+    rev = question.current_revision
+    if rev is None:
+        return ""
+    if rev.type == "blank":
+        return "；".join("|".join(alts) for alts in rev.blanks)
+    return "".join(rev.answer)
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -96,7 +118,7 @@ def show(bank_id: int) -> Any:
 
 @bp.route("/<int:bank_id>/settings", methods=["GET", "POST"])
 def settings(bank_id: int) -> Any:
-    bank = db.get_or_404(Bank, bank_id)
+    bank = _editable_bank(bank_id)
     form = BankForm(obj=bank)
     if form.validate_on_submit():
         name = (form.name.data or "").strip()
@@ -128,7 +150,7 @@ def _parse(data: bytes, meta: dict[str, Any]) -> ParseResult:
 
 @bp.route("/<int:bank_id>/import", methods=["GET", "POST"])
 def import_questions(bank_id: int) -> Any:
-    bank = db.get_or_404(Bank, bank_id)
+    bank = _editable_bank(bank_id)
     form = BankImportForm()
     if form.validate_on_submit():
         upload = form.file.data
@@ -158,7 +180,7 @@ def import_questions(bank_id: int) -> Any:
 
 @bp.post("/<int:bank_id>/import/confirm")
 def confirm_import(bank_id: int) -> Any:
-    bank = db.get_or_404(Bank, bank_id)
+    bank = _editable_bank(bank_id)
     form = ImportConfirmForm()
     if not form.validate_on_submit():
         abort(400)
@@ -176,6 +198,20 @@ def confirm_import(bank_id: int) -> Any:
         db.session.rollback()
         flash(str(exc), "error")
         return redirect(url_for("banks.import_questions", bank_id=bank.id))
+    audit.record(
+        current_user,
+        "bank.import",
+        f"向题库“{bank.name}”导入题目：新增 {summary.created}，更新 {summary.updated}，"
+        f"跳过 {summary.skipped}",
+        object_type="bank",
+        object_id=bank.id,
+        details={
+            "created": summary.created,
+            "updated": summary.updated,
+            "file": str(meta.get("filename") or "粘贴的文字"),
+        },
+        address=request.remote_addr or "",
+    )
     db.session.commit()
     parts = [f"新增 {summary.created} 题"]
     if summary.updated:
@@ -235,7 +271,7 @@ def _validated(form: QuestionForm) -> Any:
 
 @bp.route("/<int:bank_id>/questions/new", methods=["GET", "POST"])
 def new_question(bank_id: int) -> Any:
-    bank = db.get_or_404(Bank, bank_id)
+    bank = _editable_bank(bank_id)
     form = QuestionForm()
     errors: list[str] = []
     if form.validate_on_submit():
@@ -257,18 +293,37 @@ def new_question(bank_id: int) -> Any:
 
 @bp.route("/<int:bank_id>/questions/<int:question_id>", methods=["GET", "POST"])
 def edit_question(bank_id: int, question_id: int) -> Any:
-    bank = db.get_or_404(Bank, bank_id)
+    bank = _editable_bank(bank_id)
     question = get_child_or_404(Question, question_id, bank_id=bank.id)
     form = _form_from_revision(question) if request.method == "GET" else QuestionForm()
     errors: list[str] = []
     if form.validate_on_submit():
         data, errors = _validated(form)
         if data is not None:
+            old_key = _key_text(question)
             try:
                 revision = banks.revise_question(question, data, current_user)
             except banks.BankError as exc:
                 errors = [str(exc)]
             else:
+                if revision is not None:
+                    db.session.flush()
+                    db.session.refresh(question)
+                    new_key = _key_text(question)
+                    audit.record(
+                        current_user,
+                        "question.edit",
+                        f"修改题库“{bank.name}”第 {question.id} 题为第 {revision.number} 版"
+                        + (f"，答案 {old_key} → {new_key}" if old_key != new_key else ""),
+                        object_type="question",
+                        object_id=question.id,
+                        details={
+                            "old_key": old_key,
+                            "new_key": new_key,
+                            "revision": revision.number,
+                        },
+                        address=request.remote_addr or "",
+                    )
                 db.session.commit()
                 flash(f"已保存为第 {revision.number} 版" if revision else "内容没有变化", "success")
                 return redirect(
@@ -286,7 +341,7 @@ def edit_question(bank_id: int, question_id: int) -> Any:
 
 @bp.post("/<int:bank_id>/questions/<int:question_id>/active")
 def set_active(bank_id: int, question_id: int) -> Any:
-    bank = db.get_or_404(Bank, bank_id)
+    bank = _editable_bank(bank_id)
     question = get_child_or_404(Question, question_id, bank_id=bank.id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -297,3 +352,36 @@ def set_active(bank_id: int, question_id: int) -> Any:
         "success",
     )
     return redirect(url_for("banks.edit_question", bank_id=bank.id, question_id=question.id))
+
+
+@bp.post("/<int:bank_id>/editors")
+def editors(bank_id: int) -> Any:
+    """The owner (or an admin) names the organizers who may change the bank with them."""
+    bank = _editable_bank(bank_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if not (access.is_admin(current_user) or bank.owner_id == current_user.id):
+        abort(403, description="只有题库的创建者或管理员可以指定协作者。")
+    remove = request.form.get("remove", type=int)
+    if remove:
+        bank.editors = [u for u in bank.editors if u.id != remove]
+    else:
+        name = (request.form.get("username") or "").strip()[:50]
+        person = db.session.scalar(
+            sa.select(User).where(sa.func.lower(User.username) == name.lower())
+        )
+        if person is None or not person.active or not access.can_organize(person):
+            flash(f"找不到登录名为“{name}”的在用组织者", "error")
+            return redirect(url_for("banks.settings", bank_id=bank.id))
+        if person.id != bank.owner_id and person not in bank.editors:
+            bank.editors = [*bank.editors, person]
+    audit.record(
+        current_user,
+        "bank.editors",
+        f"题库“{bank.name}”的协作者：" + ("、".join(u.real_name for u in bank.editors) or "无"),
+        object_type="bank",
+        object_id=bank.id,
+    )
+    db.session.commit()
+    flash("协作者已更新", "success")
+    return redirect(url_for("banks.settings", bank_id=bank.id))

@@ -36,7 +36,7 @@ from quiz_app.models import (
     QuizSection,
     User,
 )
-from quiz_app.services import access, banks, branches, campaigns, papers, regrade
+from quiz_app.services import access, audit, banks, branches, campaigns, papers, regrade
 from quiz_app.services.importing import DIFFICULTIES, QuestionType
 from quiz_app.web import get_child_or_404, role_required
 from quiz_app.web.campaign_forms import (
@@ -67,8 +67,28 @@ def _organizers_only() -> None:
     return None
 
 
+NOT_YOURS = "这个活动由其他组织者负责，您不是创建者或协作者，不能查看或修改。"
+
+
 def _campaign_or_404(campaign_id: int) -> Campaign:
-    return db.get_or_404(Campaign, campaign_id)
+    """The campaign, if this organizer may work on it (creator, co-editor, admin); else 403."""
+    campaign = db.get_or_404(Campaign, campaign_id)
+    if not access.can_edit_campaign(current_user, campaign):
+        abort(403, description=NOT_YOURS)
+    return campaign
+
+
+def _log(campaign: Campaign, action: str, summary: str, **details: Any) -> None:
+    audit.record(
+        current_user,
+        action,
+        summary,
+        object_type="campaign",
+        object_id=campaign.id,
+        campaign_id=campaign.id,
+        details=details,
+        address=request.remote_addr or "",
+    )
 
 
 def _quiz_or_404(campaign: Campaign, quiz_id: int) -> Quiz:
@@ -91,6 +111,7 @@ def index() -> Any:
     rows = db.session.execute(
         sa.select(Campaign, sa.func.count(Quiz.id))
         .outerjoin(Quiz, Quiz.campaign_id == Campaign.id)
+        .where(access.editable_campaigns_clause(current_user))
         .group_by(Campaign.id)
         .order_by(Campaign.created_at.desc(), Campaign.id.desc())
     ).all()
@@ -103,7 +124,13 @@ def index() -> Any:
 def _audience_choices(form: CampaignForm, campaign: Campaign | None) -> dict[int, int]:
     """Fill the branch and group checkboxes; returns branch id → depth for the tree's indent."""
     chosen = {b.id for b in campaign.branches} if campaign else set()
-    tree = [b for b in branches.tree() if b.active or b.id in chosen]
+    scope = access.organizer_scope(current_user)
+    tree = [
+        b
+        for b in branches.tree()
+        if (b.active and (scope is None or any(b.path.startswith(r.path) for r in scope)))
+        or b.id in chosen
+    ]
     form.branch_ids.choices = [SelectChoice(b.id, b.name) for b in tree]  # type: ignore[arg-type]
     groups = db.session.scalars(sa.select(Group).order_by(Group.name)).all()
     form.group_ids.choices = [SelectChoice(g.id, g.name) for g in groups]  # type: ignore[arg-type]
@@ -151,6 +178,8 @@ def new() -> Any:
         )
         _set_audience(campaign, form)
         db.session.add(campaign)
+        db.session.flush()
+        _log(campaign, "campaign.create", f"创建活动“{campaign.title}”")
         db.session.commit()
         flash(f"已创建活动“{campaign.title}”（草稿），现在可以添加竞答", "success")
         return redirect(url_for("campaigns.show", campaign_id=campaign.id))
@@ -203,6 +232,7 @@ def edit(campaign_id: int) -> Any:
     if not _is_draft(campaign):
         form, errors = _published_edit(campaign)
         if request.method == "POST" and not errors and not form.errors:
+            _log(campaign, "campaign.edit", f"修改已发布的活动“{campaign.title}”的说明或结束时间")
             db.session.commit()
             flash("已保存", "success")
             return redirect(url_for("campaigns.show", campaign_id=campaign.id))
@@ -222,6 +252,7 @@ def edit(campaign_id: int) -> Any:
         campaign.opens_at = form.opens_at.data  # type: ignore[assignment]
         campaign.closes_at = form.closes_at.data  # type: ignore[assignment]
         _set_audience(campaign, form)
+        _log(campaign, "campaign.edit", f"修改活动“{campaign.title}”")
         db.session.commit()
         flash("已保存", "success")
         return redirect(url_for("campaigns.show", campaign_id=campaign.id))
@@ -281,6 +312,7 @@ def publish(campaign_id: int) -> Response:
         for problem in str(exc).split("；"):
             flash(problem, "error")
     else:
+        _log(campaign, "campaign.publish", f"发布活动“{campaign.title}”")
         db.session.commit()
         flash("已发布：参加人员在开始时间后即可在首页看到并作答", "success")
     return redirect(url_for("campaigns.show", campaign_id=campaign_id))
@@ -301,6 +333,7 @@ def close(campaign_id: int) -> Response:
         db.session.rollback()
         flash(str(exc), "error")
     else:
+        _log(campaign, "campaign.close", f"提前结束活动“{campaign.title}”")
         db.session.commit()
         flash("活动已结束：不能再开始作答，正在作答的试卷已按结束时间截止", "success")
     return redirect(url_for("campaigns.show", campaign_id=campaign_id))
@@ -319,6 +352,7 @@ def delete(campaign_id: int) -> Response:
         flash("请先勾选“我已确认”，再删除活动", "error")
         return redirect(url_for("campaigns.show", campaign_id=campaign.id))
     title = campaign.title
+    _log(campaign, "campaign.delete", f"删除草稿活动“{title}”")
     db.session.delete(campaign)
     db.session.commit()
     flash(f"已删除草稿“{title}”", "success")
@@ -366,6 +400,37 @@ def _locked_changes(quiz: Quiz) -> list[str]:
         if present and wanted[attr] != current:
             changed.append(LOCKED_RULE_FIELDS[name])
     return list(dict.fromkeys(changed))
+
+
+_SNAPSHOT_FIELDS = (
+    "title",
+    "review_policy",
+    "time_limit_seconds",
+    "attempts_allowed",
+    "counting",
+    "pass_mark",
+    "shuffle_questions",
+    "shuffle_options",
+    "multiple_scoring",
+)
+
+
+def _quiz_snapshot(quiz: Quiz) -> dict[str, str]:
+    return {f: "" if getattr(quiz, f) is None else str(getattr(quiz, f)) for f in _SNAPSHOT_FIELDS}
+
+
+def _log_quiz_change(campaign: Campaign, quiz: Quiz, before: dict[str, str]) -> None:
+    after = _quiz_snapshot(quiz)
+    changed = {f: [before[f], after[f]] for f in _SNAPSHOT_FIELDS if before[f] != after[f]}
+    if changed:
+        _log(
+            campaign,
+            "quiz.rules",
+            f"修改竞答“{quiz.title}”："
+            + "、".join(f"{f} {a}→{b}" for f, (a, b) in changed.items()),
+            quiz_id=quiz.id,
+            changes=changed,
+        )
 
 
 LOCKED_MESSAGE = "活动已发布，竞答规则已锁定，不能修改：{}。如确需调整，请另建活动"
@@ -420,9 +485,17 @@ def edit_quiz(campaign_id: int, quiz_id: int) -> Any:
             if changes:
                 flash(LOCKED_MESSAGE.format("、".join(changes)), "error")
             elif form.validate_on_submit():
+                problem = campaigns.review_policy_problem(quiz, form.review_policy.data or "")
+                if problem:
+                    flash(problem, "error")
+                    return redirect(
+                        url_for("campaigns.edit_quiz", campaign_id=campaign.id, quiz_id=quiz.id)
+                    )
+                before = _quiz_snapshot(quiz)
                 quiz.title = (form.title.data or "").strip()
                 quiz.instructions = (form.instructions.data or "").strip()
                 quiz.review_policy = form.review_policy.data  # type: ignore[assignment]
+                _log_quiz_change(campaign, quiz, before)
                 db.session.commit()
                 flash("已保存", "success")
                 return redirect(
@@ -431,11 +504,13 @@ def edit_quiz(campaign_id: int, quiz_id: int) -> Any:
     else:
         form = QuizForm(data=quiz_form_data(quiz))
         if form.validate_on_submit():
+            before = _quiz_snapshot(quiz)
             quiz.title = (form.title.data or "").strip()
             quiz.instructions = (form.instructions.data or "").strip()
             quiz.review_policy = form.review_policy.data  # type: ignore[assignment]
             for attr, value in form.rules().items():
                 setattr(quiz, attr, value)
+            _log_quiz_change(campaign, quiz, before)
             db.session.commit()
             flash("已保存", "success")
             return redirect(
@@ -809,6 +884,16 @@ def regrade_quiz(campaign_id: int, quiz_id: int) -> Any:
             db.session.rollback()
             flash(str(exc), "error")
         else:
+            _log(
+                campaign,
+                "regrade",
+                f"按新答案重新评分竞答“{quiz.title}”的第 {question_id} 题："
+                f"{event.items_regraded} 份答卷，{event.attempts_changed} 份得分有变化",
+                quiz_id=quiz.id,
+                question_id=question_id,
+                items_regraded=event.items_regraded,
+                attempts_changed=event.attempts_changed,
+            )
             db.session.commit()
             flash(
                 f"已按新答案重新评分 {event.items_regraded} 份答卷，"
@@ -824,4 +909,55 @@ def regrade_quiz(campaign_id: int, quiz_id: int) -> Any:
         history=regrade.history(quiz),
         confirm=ConfirmForm(),
         labels=TYPE_LABELS,
+    )
+
+
+# --- co-editors ------------------------------------------------------------------------------
+
+
+@bp.post("/<int:campaign_id>/editors")
+def editors(campaign_id: int) -> Response:
+    """The creator (or an admin) names the organizers who may work on the campaign with them."""
+    campaign = _campaign_or_404(campaign_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if not (access.is_admin(current_user) or campaign.created_by_id == current_user.id):
+        abort(403, description="只有活动的创建者或管理员可以指定协作者。")
+    current = list(campaign.editors)
+    remove = request.form.get("remove", type=int)
+    if remove:
+        wanted = [u for u in current if u.id != remove]
+    else:
+        name = (request.form.get("username") or "").strip()[:50]
+        person = db.session.scalar(
+            sa.select(User).where(sa.func.lower(User.username) == name.lower())
+        )
+        if person is None or not person.active:
+            flash(f"找不到登录名为“{name}”的在用账号", "error")
+            return redirect(url_for("campaigns.show", campaign_id=campaign.id))
+        if not access.can_organize(person):
+            flash(f"{person.real_name}不是组织者，不能作为协作者", "error")
+            return redirect(url_for("campaigns.show", campaign_id=campaign.id))
+        wanted = [*current, person] if person not in current else current
+    campaigns.set_editors(campaign, wanted)
+    _log(
+        campaign,
+        "campaign.editors",
+        f"活动“{campaign.title}”的协作者："
+        + ("、".join(u.real_name for u in campaign.editors) or "无"),
+        editors=[u.id for u in campaign.editors],
+    )
+    db.session.commit()
+    flash("协作者已更新", "success")
+    return redirect(url_for("campaigns.show", campaign_id=campaign.id))
+
+
+@bp.get("/<int:campaign_id>/audit")
+def audit_entries(campaign_id: int) -> Any:
+    """What was done to this campaign, for the organizers who work on it."""
+    from quiz_app.web import audit_pages
+
+    campaign = _campaign_or_404(campaign_id)
+    return audit_pages.render_entries(
+        audit.AuditFilter(campaign_id=campaign.id), subtitle=campaign.title
     )

@@ -245,4 +245,29 @@ def year() -> Any:
 def export(campaign_id: int) -> Any:
     camp, _scope, focus = _campaign_focus(campaign_id)
     data = stats.export_xlsx(camp, focus)
+    from quiz_app.extensions import db
+    from quiz_app.services import audit
+
+    audit.record(
+        _user(),
+        "export.personal",
+        f"导出活动“{camp.title}”的统计（含个人成绩和未参与名单）",
+        object_type="campaign",
+        object_id=camp.id,
+        campaign_id=camp.id,
+        address=request.remote_addr or "",
+    )
+    db.session.commit()
     return xlsx_download(data, f"{camp.title}-统计.xlsx", f"campaign-{camp.id}-stats.xlsx")
+
+
+@bp.get("/campaigns/<int:campaign_id>/audit")
+def campaign_audit(campaign_id: int) -> Any:
+    """The audit entries of a campaign the leader (or organizer) may see figures for."""
+    from quiz_app.services import audit
+    from quiz_app.web import audit_pages
+
+    campaign, _scope, _focus = _campaign_focus(campaign_id)
+    return audit_pages.render_entries(
+        audit.AuditFilter(campaign_id=campaign.id), subtitle=campaign.title
+    )
