@@ -23,7 +23,9 @@ T0 = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)  # 10:00 Beijing
 def learner(ctx: None) -> User:
     clock.set_now(T0)
     bank = make_bank("练习题库", per_type=4)
-    make_quiz(make_campaign(closes_at=T0 + timedelta(days=3)), bank)
+    # The running quiz asks single-choice questions: practice keeps to the other three types
+    # until the learner's own attempt is final (test_practice_never_shows_a_running_quizs_keys).
+    make_quiz(make_campaign(closes_at=T0 + timedelta(days=3)), bank, sections=(("single", 2, "2"),))
     make_bank("无关题库", per_type=4)  # not behind any open quiz
     return make_user("p1")
 
@@ -101,7 +103,7 @@ def test_daily_page_hides_the_key_until_answered(app: Flask, client: FlaskClient
     clock.set_now(T0)
     with app.app_context():
         bank = make_bank("页面练习", per_type=2)
-        make_quiz(make_campaign(), bank)
+        make_quiz(make_campaign(), bank, sections=(("single", 1, "2"),))
         user = make_user("p3")
         db.session.commit()
         first = practice.daily_set(user, T0)[0]
@@ -131,7 +133,7 @@ def test_someone_elses_wrong_book_entry_is_not_reachable(app: Flask, client: Fla
     clock.set_now(T0)
     with app.app_context():
         bank = make_bank(per_type=1)
-        make_quiz(make_campaign(), bank)
+        make_quiz(make_campaign(), bank, sections=(("single", 1, "2"),))
         owner = make_user("p4")
         question = db.session.scalars(sa.select(Question).where(Question.type == "judge")).first()
         practice.answer(owner, question, False, T0, "daily")  # type: ignore[arg-type]
@@ -143,3 +145,27 @@ def test_someone_elses_wrong_book_entry_is_not_reachable(app: Flask, client: Fla
     client.post("/logout")
     sign_in(client, "p4")
     assert client.get(f"/practice/wrong/{qid}").status_code == 200
+
+
+def test_practice_never_shows_a_running_quizs_keys(app: Flask, ctx: None) -> None:
+    """One day of practice must not reveal the pool of a quiz whose keys are still hidden from
+    its audience; after the person's own attempt, an "immediately" quiz's questions come back."""
+    clock.set_now(T0)
+    bank = make_bank("竞答题库", per_type=6)
+    campaign = make_campaign(closes_at=T0 + timedelta(days=3))
+    hidden = make_quiz(campaign, bank, sections=(("single", 2, "2"),), review_policy="never")
+    scheduled = make_campaign(opens_at=T0 + timedelta(days=1), closes_at=T0 + timedelta(days=5))
+    make_quiz(scheduled, bank, sections=(("multiple", 1, "2"),), review_policy="after_close")
+    open_now = make_quiz(campaign, bank, sections=(("judge", 1, "2"),), review_policy="immediate")
+    learner = make_user("p9")
+    db.session.commit()
+    seen = {q.type for q in practice.daily_set(learner, T0, size=30)}
+    assert seen == {
+        "blank"
+    }  # single (never), multiple (scheduled) and judge (not yet taken) withheld
+    attempt, _ = attempts.start_attempt(open_now, learner, T0)
+    attempts.submit(attempt.id, learner, T0 + timedelta(minutes=1))
+    db.session.commit()
+    seen = {q.type for q in practice.daily_set(learner, T0 + timedelta(minutes=2), size=30)}
+    assert seen == {"blank", "judge"}
+    assert hidden.review_policy == "never"

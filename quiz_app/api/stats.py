@@ -81,6 +81,11 @@ def campaign_item_stats(campaign_id: int) -> Any:
     campaign, focus, refused = _campaign_in_scope(campaign_id)
     if refused is not None:
         return refused
+    from quiz_app.clock import now
+    from quiz_app.services import secrecy
+
+    if reason := secrecy.analysis_refusal(g.api_user, campaign, now()):
+        return error(403, reason, "forbidden")
     out = []
     for quiz in _quizzes(campaign):
         ia = stats.item_analysis(quiz, focus)

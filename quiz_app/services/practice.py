@@ -23,7 +23,7 @@ from quiz_app.models import (
     User,
     WrongAnswer,
 )
-from quiz_app.services import campaigns, grading
+from quiz_app.services import campaigns, grading, secrecy
 
 DAILY_SIZE = 5
 STREAK_TO_CLEAR = 2
@@ -61,6 +61,7 @@ def daily_set(user: User, moment: datetime, size: int = DAILY_SIZE) -> list[Ques
                 Question.bank_id.in_(bank_ids),
                 Question.active,
                 Question.current_revision_id.is_not(None),
+                ~secrecy.practice_hidden_condition(user, moment),
             )
             .order_by(Question.id)
         )
@@ -169,12 +170,16 @@ def _update_book(user: User, question: Question, correct: bool, moment: datetime
 
 
 def book_condition(user: User, moment: datetime) -> sa.ColumnElement[bool]:
-    """The person's open wrong-answer entries that may be shown now."""
+    """The person's open wrong-answer entries that may be shown now (never a question whose
+    key a running quiz of theirs still hides)."""
     return sa.and_(
         WrongAnswer.user_id == user.id,
         WrongAnswer.cleared_at.is_(None),
         WrongAnswer.available_at.is_not(None),
         WrongAnswer.available_at <= moment,
+        WrongAnswer.question_id.not_in(
+            sa.select(Question.id).where(secrecy.practice_hidden_condition(user, moment))
+        ),
     )
 
 

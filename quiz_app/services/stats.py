@@ -134,6 +134,8 @@ def campaign_scope(user: User, campaign: Campaign) -> Scope:
     """What ``user`` may see of ``campaign``; StatsDenied(403) when nothing."""
     if access.can_edit_campaign(user, campaign):
         return Scope(None)
+    if campaign.status == CampaignStatus.DRAFT:
+        raise StatsDenied(403, "活动尚未发布，统计只对其创建者和协作者可见")
     if access.can_lead(user):
         roots = access.leader_scope(user)
         if roots is None:

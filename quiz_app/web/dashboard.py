@@ -69,6 +69,16 @@ def _quiz_focus(quiz_id: int) -> tuple[Any, list[Any]]:
         abort(exc.status)
 
 
+def _refuse_keys(campaign: Any) -> None:
+    """Item analysis shows the keys: not to a leader who still has the quiz to take."""
+    from quiz_app.clock import now
+    from quiz_app.services import secrecy
+
+    reason = secrecy.analysis_refusal(_user(), campaign, now())
+    if reason:
+        abort(403, description=reason)
+
+
 # --- chart geometry (SVG drawn by the server) ----------------------------------------------------
 
 
@@ -192,6 +202,7 @@ def campaign(campaign_id: int) -> Any:
 @bp.get("/quizzes/<int:quiz_id>/items")
 def items(quiz_id: int) -> Any:
     quiz, focus = _quiz_focus(quiz_id)
+    _refuse_keys(quiz.campaign)
     analysis = stats.item_analysis(quiz, focus)
     return render_template(
         "dashboard/items.html",
@@ -244,6 +255,7 @@ def year() -> Any:
 @bp.get("/campaigns/<int:campaign_id>/export.xlsx")
 def export(campaign_id: int) -> Any:
     camp, _scope, focus = _campaign_focus(campaign_id)
+    _refuse_keys(camp)
     data = stats.export_xlsx(camp, focus)
     from quiz_app.extensions import db
     from quiz_app.services import audit
