@@ -248,3 +248,25 @@ def test_cli_import_users(app: Flask, runner, tmp_path: Path) -> None:  # type: 
     assert load_workbook(out).active.cell(2, 2).value == "1001"
     with app.app_context():
         assert count_users() == 1
+
+
+def test_reimport_with_a_password_never_changes_an_existing_account(
+    org: dict[str, Branch],
+) -> None:
+    from quiz_app.services.accounts import verify_password
+
+    first = roster.parse_roster(
+        "a.csv", csv_bytes([HEADER, ["张三", "1001", "", "BGS", "", "", "Start123"]])
+    )
+    roster.apply_roster(first)
+    db.session.commit()
+    again = roster.parse_roster(
+        "a.csv", csv_bytes([HEADER, ["张三", "1001", "", "BGS", "", "", "Hijack999"]])
+    )
+    roster.apply_roster(again)
+    db.session.commit()
+    user = db.session.scalar(sa.select(User))
+    assert user is not None
+    assert verify_password(user.password_hash, "Start123")[0]
+    assert not verify_password(user.password_hash, "Hijack999")[0]
+    assert again.credentials == [] and again.passwords_ignored == ["张三（1001）"]

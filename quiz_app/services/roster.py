@@ -73,6 +73,9 @@ class RosterReport:
     updated: int = 0
     reactivated: int = 0
     credentials: list[Credential] = field(default_factory=list)
+    # Passwords given for people who already have an account: never applied (an import must not
+    # take over an account); listed so the admin knows to reset them on the people page instead.
+    passwords_ignored: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -258,10 +261,7 @@ def apply_roster(report: RosterReport, acting_user_id: int | None = None) -> Ros
                 user.active = True
                 report.reactivated += 1
             if row.password:
-                set_password(user, row.password, must_change=True)
-                report.credentials.append(
-                    Credential(row.real_name, row.username, full_name(row.branch), row.password)
-                )
+                report.passwords_ignored.append(f"{row.real_name}（{row.username}）")
         user.real_name, user.phone, user.branch = row.real_name, row.phone, row.branch
         if row.groups is not None:
             user.groups = [group(g) for g in dict.fromkeys(row.groups)]
@@ -270,7 +270,8 @@ def apply_roster(report: RosterReport, acting_user_id: int | None = None) -> Ros
             if user.id is not None and user.id == acting_user_id and user.has_role(Role.ADMIN):
                 roles.add(Role.ADMIN)  # an admin cannot lock themselves out by a roster import
             scope = None if row.global_leader else row.branch.id
-            set_roles(user, roles, scope)
+            kept = next((g.scope_branch_id for g in user.grants if g.role == Role.ORGANIZER), None)
+            set_roles(user, roles, scope, organizer_scope_branch_id=kept)
     db.session.flush()
     return report
 

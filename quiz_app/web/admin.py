@@ -338,6 +338,13 @@ def user_import() -> Any:
         report = roster.parse_roster(upload.filename or "", upload.read())
         if report.ok and not dry_run:
             roster.apply_roster(report, acting_user_id=current_user.id)
+            audit.record(
+                current_user,
+                "roster.import",
+                f"导入花名册“{upload.filename}”：新增 {report.created} 人，更新 {report.updated} 人",
+                object_type="roster",
+                address=request.remote_addr or "",
+            )
             db.session.commit()
             if report.credentials:
                 token = stash.put(
@@ -363,6 +370,14 @@ def user_import_credentials(token: str) -> Any:
         flash("该初始密码表已下载过或已失效；如需新密码，请在人员页面重置", "error")
         return redirect(url_for("admin.user_import"))
     data, _meta = found
+    audit.record(
+        current_user,
+        "export.personal",
+        "下载导入花名册生成的初始密码表",
+        object_type="roster",
+        address=request.remote_addr or "",
+    )
+    db.session.commit()
     return xlsx_download(data, "初始密码表.xlsx", "initial-passwords.xlsx")
 
 
