@@ -240,3 +240,14 @@ def test_a_deactivated_account_says_so_only_after_the_right_password(
     client = app.test_client()
     assert "停用" not in sign_in(client, "gone", "wrong").get_data(as_text=True)
     assert "停用" in sign_in(client, "gone").get_data(as_text=True)
+
+
+def test_a_new_password_mismatch_keeps_the_current_one(app: Flask, person: str) -> None:
+    client = app.test_client()
+    sign_in(client, person)
+    page = client.post(
+        "/password",
+        data={"current": DEFAULT_PASSWORD, "new": "Changed2026", "confirm": "Changed2027"},
+    ).get_data(as_text=True)
+    assert "两次输入的新密码不一致" in page
+    assert f'value="{DEFAULT_PASSWORD}"' in page and 'value="Changed2026"' not in page

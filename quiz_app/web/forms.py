@@ -17,7 +17,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, ListWidget, PasswordInput
 
 
 class LoginForm(FlaskForm):
@@ -29,7 +29,12 @@ class LoginForm(FlaskForm):
 
 
 class ChangePasswordForm(FlaskForm):
-    current = PasswordField("当前密码", validators=[DataRequired("请输入当前密码")])
+    # Kept after a mismatch of the new passwords, so only those two are typed again.
+    current = PasswordField(
+        "当前密码",
+        validators=[DataRequired("请输入当前密码")],
+        widget=PasswordInput(hide_value=False),
+    )
     new = PasswordField("新密码", validators=[DataRequired("请输入新密码")])
     confirm = PasswordField(
         "再次输入新密码",
