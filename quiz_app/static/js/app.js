@@ -4,7 +4,7 @@
    - the sign-in page remembers the login name (never the password) on this phone. */
 (function () {
   "use strict";
-  var NAME_KEY = "quiz.loginName";
+  var NAME_KEY = "signin.name";  // not "quiz.*": that prefix is the quiz queue's, cleared on submit
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
