@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from quiz_app.extensions import db
 from quiz_app.models import Bank, Branch, Campaign, Role, User
 
 
@@ -109,3 +110,21 @@ def home_links(user: User) -> list[tuple[str, str]]:
     if is_admin(user):
         links.append(("admin.users", "人员与部门管理"))
     return links
+
+
+def changed_editors(
+    current: list[User], owner_id: int | None, username: str, remove_id: int | None
+) -> tuple[list[User], str | None]:
+    """The co-editor list after an add (by login name) or a remove, or an error in Chinese.
+    Co-editors must be active organizers; the creator is never listed as their own co-editor."""
+    if remove_id:
+        return [u for u in current if u.id != remove_id], None
+    name = username.strip()[:50]
+    person = db.session.scalar(sa.select(User).where(sa.func.lower(User.username) == name.lower()))
+    if person is None or not person.active:
+        return current, f"找不到登录名为“{name}”的在用账号"
+    if not can_organize(person):
+        return current, f"{person.real_name}不是组织者，不能作为协作者"
+    if person.id == owner_id or person in current:
+        return current, None
+    return [*current, person], None

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from quiz_app.extensions import db
-from quiz_app.models import Bank, Question, User
+from quiz_app.models import Bank, Question
 from quiz_app.services import access, audit, banks
 from quiz_app.services.bank_export import template_xlsx
 from quiz_app.services.importing import (
@@ -362,19 +362,16 @@ def editors(bank_id: int) -> Any:
         abort(400)
     if not (access.is_admin(current_user) or bank.owner_id == current_user.id):
         abort(403, description="只有题库的创建者或管理员可以指定协作者。")
-    remove = request.form.get("remove", type=int)
-    if remove:
-        bank.editors = [u for u in bank.editors if u.id != remove]
-    else:
-        name = (request.form.get("username") or "").strip()[:50]
-        person = db.session.scalar(
-            sa.select(User).where(sa.func.lower(User.username) == name.lower())
-        )
-        if person is None or not person.active or not access.can_organize(person):
-            flash(f"找不到登录名为“{name}”的在用组织者", "error")
-            return redirect(url_for("banks.settings", bank_id=bank.id))
-        if person.id != bank.owner_id and person not in bank.editors:
-            bank.editors = [*bank.editors, person]
+    wanted, problem = access.changed_editors(
+        list(bank.editors),
+        bank.owner_id,
+        request.form.get("username") or "",
+        request.form.get("remove", type=int),
+    )
+    if problem:
+        flash(problem, "error")
+        return redirect(url_for("banks.settings", bank_id=bank.id))
+    bank.editors = wanted
     audit.record(
         current_user,
         "bank.editors",

@@ -923,22 +923,15 @@ def editors(campaign_id: int) -> Response:
         abort(400)
     if not (access.is_admin(current_user) or campaign.created_by_id == current_user.id):
         abort(403, description="只有活动的创建者或管理员可以指定协作者。")
-    current = list(campaign.editors)
-    remove = request.form.get("remove", type=int)
-    if remove:
-        wanted = [u for u in current if u.id != remove]
-    else:
-        name = (request.form.get("username") or "").strip()[:50]
-        person = db.session.scalar(
-            sa.select(User).where(sa.func.lower(User.username) == name.lower())
-        )
-        if person is None or not person.active:
-            flash(f"找不到登录名为“{name}”的在用账号", "error")
-            return redirect(url_for("campaigns.show", campaign_id=campaign.id))
-        if not access.can_organize(person):
-            flash(f"{person.real_name}不是组织者，不能作为协作者", "error")
-            return redirect(url_for("campaigns.show", campaign_id=campaign.id))
-        wanted = [*current, person] if person not in current else current
+    wanted, problem = access.changed_editors(
+        list(campaign.editors),
+        campaign.created_by_id,
+        request.form.get("username") or "",
+        request.form.get("remove", type=int),
+    )
+    if problem:
+        flash(problem, "error")
+        return redirect(url_for("campaigns.show", campaign_id=campaign.id))
     campaigns.set_editors(campaign, wanted)
     _log(
         campaign,
