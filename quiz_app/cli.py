@@ -164,7 +164,6 @@ def import_bank_command(
     from quiz_app.models import Bank
     from quiz_app.services import banks
     from quiz_app.services.importing import parse_upload
-
     from quiz_app.services.importing.fields import bank_name_problem
 
     problem = bank_name_problem(bank_name)

@@ -17,7 +17,6 @@ from quiz_app.clock import now
 from quiz_app.extensions import db
 from quiz_app.models import Bank, Question, QuestionCategory, QuestionRevision, User
 from quiz_app.services.bank_export import questions_to_xlsx
-from quiz_app.services.importing.fields import bank_name_problem
 from quiz_app.services.importing import (
     ImportIssue,
     ParseResult,
@@ -26,6 +25,7 @@ from quiz_app.services.importing import (
     preview_counts,
     question_key,
 )
+from quiz_app.services.importing.fields import bank_name_problem
 
 
 class BankError(ValueError):

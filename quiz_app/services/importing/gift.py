@@ -142,9 +142,11 @@ def _blocks(text: str) -> list[_Block]:
             continue
         head = line.lstrip()
         if depth == 0 and current:
-            if head.startswith("$CATEGORY") or _CATEGORY.match(current[0].strip()):
-                close()
-            elif groups and (head.startswith("::") or _find(line, "{") >= 0):
+            if (
+                head.startswith("$CATEGORY")
+                or _CATEGORY.match(current[0].strip())
+                or (groups and (head.startswith("::") or _find(line, "{") >= 0))
+            ):
                 close()
         if not current:
             start = lineno
