@@ -121,18 +121,21 @@ def _blocks(text: str) -> list[_Block]:
     """Question texts: comment lines removed, separated by blank lines outside answer braces.
 
     A $CATEGORY line is always a block of its own, and a line starting with a ::title:: or
-    holding a new answer block after one has closed begins a new question, so files written
-    without blank lines between questions are still read one question at a time.
+    holding a new answer block after one has closed begins a new question (taking along the
+    lines written since that answer block closed, its stem), so files written without blank
+    lines between questions are still read one question at a time.
     """
     blocks: list[_Block] = []
-    current: list[str] = []
-    start = groups = depth = 0
+    current: list[tuple[int, str]] = []  # (line number, text)
+    groups = depth = 0
+    closed_at = 0  # lines of current up to the end of its last answer block
 
-    def close() -> None:
+    def close(keep: int | None = None) -> None:
         nonlocal current, groups
-        if current:
-            blocks.append(_Block("\n".join(current), start, groups))
-        current, groups = [], 0
+        done, current = (current[:keep], current[keep:]) if keep is not None else (current, [])
+        if done:
+            blocks.append(_Block("\n".join(t for _, t in done), done[0][0], groups))
+        groups = 0
 
     for lineno, line in enumerate(text.splitlines(), start=1):
         if line.lstrip().startswith("//"):
@@ -142,15 +145,13 @@ def _blocks(text: str) -> list[_Block]:
             continue
         head = line.lstrip()
         if depth == 0 and current:
-            if (
-                head.startswith("$CATEGORY")
-                or _CATEGORY.match(current[0].strip())
-                or (groups and (head.startswith("::") or _find(line, "{") >= 0))
-            ):
+            if head.startswith("$CATEGORY") or _CATEGORY.match(current[0][1].lstrip()):
                 close()
-        if not current:
-            start = lineno
-        current.append(line)
+            elif groups and head.startswith("::"):
+                close()
+            elif groups and _find(line, "{") >= 0:
+                close(closed_at)
+        current.append((lineno, line))
         i = _find(line, "{}")
         while i >= 0:
             if line[i] == "{":
@@ -158,6 +159,8 @@ def _blocks(text: str) -> list[_Block]:
                 depth += 1
             else:
                 depth = max(0, depth - 1)
+                if depth == 0:
+                    closed_at = len(current)
             i = _find(line, "{}", i + 1)
     close()
     return blocks
