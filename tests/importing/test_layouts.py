@@ -125,11 +125,11 @@ def test_a_number_that_is_not_read_as_a_question_shows_in_the_reconciliation():
     rec = result.reconciliation
     assert (rec.seen, rec.recognised) == (3, 1)
     assert [n.message for n in rec.notes] == [
-        "核对：第4行“3.2024年是中华人民共和国成立（ ）”像是题号，但没有识别为新题目，并入了第1题",
+        "核对：第4行“3.2024年是中华人民共和国成立（ ）”像是题号，但没有识别为新题目，位于第1题之内",
         "核对：第6行是第1题的第二个答案行，可能有两道题被合并成了一道",
     ]
     warnings = [w.message for w in result.warnings]
-    assert "核对：文件中看起来有2道题，识别出1道，请对照下面列出的位置检查文件" in warnings
+    assert "核对：文件中看起来有3道题，识别出1道，请对照下面列出的位置检查文件" in warnings
 
 
 def test_two_answer_lines_in_one_question_are_an_error_and_a_reconciliation_note():

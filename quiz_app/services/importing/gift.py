@@ -145,9 +145,11 @@ def _blocks(text: str) -> list[_Block]:
             continue
         head = line.lstrip()
         if depth == 0 and current:
-            if head.startswith("$CATEGORY") or _CATEGORY.match(current[0][1].lstrip()):
-                close()
-            elif groups and head.startswith("::"):
+            if (
+                head.startswith("$CATEGORY")
+                or _CATEGORY.match(current[0][1].lstrip())
+                or (groups and head.startswith("::"))
+            ):
                 close()
             elif groups and _find(line, "{") >= 0:
                 close(closed_at)

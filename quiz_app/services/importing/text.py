@@ -238,7 +238,7 @@ class _Reader:
             return
         if not in_list and _LOOSE_NUMBER.match(line):
             self.seen += 1
-            where = f"并入了第{len(self.drafts)}题" if cur else "不属于任何题目，已忽略"
+            where = f"位于第{len(self.drafts)}题之内" if cur else "不属于任何题目，已忽略"
             self._note(lineno, f"“{line[:20]}”像是题号，但没有识别为新题目，{where}")
         items = _meta_items(line)
         if cur is None:
