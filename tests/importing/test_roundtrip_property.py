@@ -197,7 +197,7 @@ def test_gift_round_trip(bank: list[QuestionData]) -> None:
     if not bank:
         return
     got = _ok(parse_text(gift(bank)))
-    assert [core(q) + (q.explanation,) for q in got] == [core(q) + (q.explanation,) for q in bank]
+    assert [(*core(q), q.explanation) for q in got] == [(*core(q), q.explanation) for q in bank]
 
 
 @SETTINGS
