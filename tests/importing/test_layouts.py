@@ -178,8 +178,7 @@ def test_one_sheet_per_type_without_a_type_column():
     ]
     assert result.questions[3].blanks == (("绝密",), ("机密",), ("秘密",))
     assert [s.message for s in result.skipped] == [
-        "工作表“使用说明”有2行内容，前9行中没有同时包含“题干”和“答案”列名的行，"
-        "请按题库模板填写表头；该表未读取"
+        "工作表“使用说明”（2行内容）没有题目表头（前9行中需有同时含“题干”和“答案”的行），未读取"
     ]
     assert not any("没有“题型”列" in w.message for w in result.warnings)
 

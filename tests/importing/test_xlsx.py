@@ -222,8 +222,7 @@ def test_sheet_without_header_is_reported_not_ignored():
     assert result.ok, messages(result)
     assert [q.stem for q in result.questions] == ["题库表中的题。"]
     assert [s.message for s in result.skipped] == [
-        "工作表“说明”有2行内容，前9行中没有同时包含“题干”和“答案”列名的行，"
-        "请按题库模板填写表头；该表未读取"
+        "工作表“说明”（2行内容）没有题目表头（前9行中需有同时含“题干”和“答案”的行），未读取"
     ]
 
 

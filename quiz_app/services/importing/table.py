@@ -113,11 +113,12 @@ def parse_sheets(
                 )
                 return result
             filled = sum(1 for row in sheet.rows if any(_text(v) for v in row))
-            what = f"有{filled}行内容，" if filled else "为空，"
+            what = f"（{filled}行内容）" if filled else "（空表）"
             result.skipped.append(
                 ImportIssue(
                     f"工作表“{sheet.name}”",
-                    f"工作表“{sheet.name}”{what}前{TITLE_ROWS + 1}行中{NO_HEADER}；该表未读取",
+                    f"工作表“{sheet.name}”{what}没有题目表头（前{TITLE_ROWS + 1}行中需有同时含"
+                    "“题干”和“答案”的行），未读取",
                 )
             )
             continue
