@@ -156,7 +156,7 @@ def test_verbatim_repeat_in_text_is_skipped_with_a_warning():
 
 
 def test_one_sheet_per_type_without_a_type_column():
-    choice = ["题目", "A", "B", "C", "D", "正确选项", "知识点名称"]
+    choice = ["题目", "A", "B", "C", "D", "正确选项", "标签"]
     data = make_xlsx(
         [choice, ["党的最高领导机关是（　）。", "全国代表大会和中央委员会", "中央政治局", "", "", "A", "党章 组织"]],
         title="单选题",
@@ -256,3 +256,15 @@ def test_aiken_sample_file_reconciles():
     data = (SAMPLES / "dangzhang_aiken.txt").read_bytes()
     result = parse_upload("dangzhang_aiken.txt", data)
     assert result.reconciliation.matches  # its errors are counted, not lost
+
+
+def test_tags_split_on_spaces_but_category_names_keep_theirs():
+    data = make_xlsx(
+        [
+            ["题型", "题干", "答案", "分类", "标签"],
+            ["判断", "预备党员的预备期为一年。", "对", "Default for New Features", "党章 基础，组织"],
+        ]
+    )
+    result = parse_upload("t.xlsx", data)
+    assert result.ok, messages(result)
+    assert result.questions[0].categories == ("Default for New Features", "党章", "基础", "组织")

@@ -14,6 +14,7 @@ EXPLANATION = "解析"
 CATEGORY = "分类"
 DIFFICULTY = "难度"
 SCORE = "分值"
+TAGS = "标签"  # read into the categories too, but split on spaces as well
 OPTION_COLUMNS = tuple(f"选项{k}" for k in OPTION_KEYS)
 CANONICAL = (TYPE, STEM, *OPTION_COLUMNS, ANSWER, EXPLANATION, CATEGORY, DIFFICULTY, SCORE)
 
@@ -23,7 +24,8 @@ for _canon, _names in {
     STEM: ("题干", "题目", "试题内容", "试题题干", "题目内容", "试题", "问题", "题目名称"),
     ANSWER: ("答案", "正确答案", "参考答案", "标准答案", "正确选项"),
     EXPLANATION: ("解析", "试题解析", "答案解析", "解释"),
-    CATEGORY: ("分类", "知识点", "标签", "类别", "知识类型", "知识点名称", "知识分类"),
+    CATEGORY: ("分类", "知识点", "类别", "知识类型", "知识点名称", "知识分类"),
+    TAGS: ("标签", "关键词", "关键字"),
     DIFFICULTY: ("难度", "难易程度", "难度等级"),
     SCORE: ("分值", "分数"),
 }.items():

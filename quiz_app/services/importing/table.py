@@ -15,7 +15,14 @@ from . import columns as col
 from .limits import Limits
 from .normalise import cell_text
 from .types import ImportIssue, ParseResult, Reconciliation
-from .validate import RawQuestion, build_result, too_many_message, type_named_in
+from .validate import (
+    RawQuestion,
+    build_result,
+    split_categories,
+    split_tags,
+    too_many_message,
+    type_named_in,
+)
 
 TITLE_ROWS = 8
 FORMULA_NO_VALUE = "单元格是公式，但文件中没有保存计算结果；请用 Excel 打开并保存后再上传"
@@ -73,6 +80,9 @@ def _sheet_raws(sheet: Sheet, header_idx: int, mapping: dict[str, int], prefix: 
             while parts and not parts[-1]:
                 parts.pop()
             answer = "；".join(parts)
+        categories: str | list[str] = cells.get(col.CATEGORY, "")
+        if col.TAGS in cells:
+            categories = [*split_categories(categories), *split_tags(cells[col.TAGS])]
         raw = RawQuestion(
             where=f"{prefix}第{r + 1}行",
             type=cells.get(col.TYPE, "") or (sheet_type.label if sheet_type else ""),
@@ -80,7 +90,7 @@ def _sheet_raws(sheet: Sheet, header_idx: int, mapping: dict[str, int], prefix: 
             options=[cells.get(col.OPTION_COLUMNS[i], "") for i in range(len(option_idx))],
             answer=answer,
             explanation=cells.get(col.EXPLANATION, ""),
-            categories=cells.get(col.CATEGORY, ""),
+            categories=categories,
             difficulty=cells.get(col.DIFFICULTY, ""),
             score=cells.get(col.SCORE, ""),
             infer_type=infer and sheet_type is None,

@@ -87,7 +87,8 @@ _DIFFICULTY = {
 _CHOICE_SEP = re.compile(r"[\s,;、/|]+")
 _BLANK_SPLIT = re.compile(r"[;；]")
 _ALT_SPLIT = re.compile(r"[|｜]")
-_CATEGORY_SPLIT = re.compile(r"[;；,，、/／\s]+")
+_CATEGORY_SPLIT = re.compile(r"[;；,，、/／]")
+_TAG_SPLIT = re.compile(r"[;；,，、/／\s]+")
 _STEM_BLANK = re.compile(r"_{2,}|＿{2,}|[(（][ \t\u3000]*[)）]")
 
 
@@ -143,8 +144,13 @@ def count_stem_blanks(stem: str) -> int:
     return len(_STEM_BLANK.findall(stem))
 
 
+def split_tags(text: str) -> list[str]:
+    """A 标签 cell: tags separated by spaces as well as by ；;，,、/ (category names keep spaces)."""
+    return [t for t in _TAG_SPLIT.split(text) if t]
+
+
 def split_categories(value: str | Sequence[str]) -> tuple[str, ...]:
-    """Categories from one cell (separated by ；;，,、/ or spaces) or a reader's list; unique."""
+    """Categories from one cell (separated by ；;，,、/) or a reader's list; trimmed, unique."""
     parts = _CATEGORY_SPLIT.split(value) if isinstance(value, str) else list(value)
     seen: dict[str, None] = {}
     for part in parts:
