@@ -69,17 +69,6 @@ _INLINE_JUDGE = re.compile(
 _SCORE_EACH = re.compile(
     r"每(?:小)?题\s*([0-9]+(?:\.[0-9]+)?)\s*分|([0-9]+(?:\.[0-9]+)?)\s*分\s*/\s*题"
 )
-_HEADING_TYPES = (
-    ("不定项", "多选"),
-    ("多项选择", "多选"),
-    ("多选", "多选"),
-    ("单项选择", "单选"),
-    ("单选", "单选"),
-    ("判断", "判断"),
-    ("是非", "判断"),
-    ("填空", "填空"),
-    ("选择", ""),
-)
 
 
 def _num(text: str) -> int:
@@ -141,11 +130,10 @@ def _heading(line: str, current: _Section | None = None) -> _Section | None:
     if len(rest) > 40:
         return None
     section = _Section(part=part)
-    for word, label in _HEADING_TYPES:
-        if word in rest:
-            section.type = label
-            break
-    else:
+    qtype = type_named_in(rest)
+    if qtype is not None:
+        section.type = qtype.label
+    elif "选择" not in rest:  # 选择题 alone: single or multiple, told by each answer
         section.unsupported = re.split(r"[(（:：]", rest, maxsplit=1)[0].strip()
     score = _SCORE_EACH.search(unicodedata.normalize("NFKC", rest))
     if score:
