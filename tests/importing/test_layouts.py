@@ -262,7 +262,13 @@ def test_tags_split_on_spaces_but_category_names_keep_theirs():
     data = make_xlsx(
         [
             ["题型", "题干", "答案", "分类", "标签"],
-            ["判断", "预备党员的预备期为一年。", "对", "Default for New Features", "党章 基础，组织"],
+            [
+                "判断",
+                "预备党员的预备期为一年。",
+                "对",
+                "Default for New Features",
+                "党章 基础，组织",
+            ],
         ]
     )
     result = parse_upload("t.xlsx", data)
