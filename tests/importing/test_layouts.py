@@ -274,3 +274,20 @@ def test_tags_split_on_spaces_but_category_names_keep_theirs():
     result = parse_upload("t.xlsx", data)
     assert result.ok, messages(result)
     assert result.questions[0].categories == ("Default for New Features", "党章", "基础", "组织")
+
+
+def test_a_date_title_and_an_example_mark_are_not_questions_or_prefixes():
+    text = "2025.12 党章知识测试\n1.【例题】预备党员的预备期为一年。\n答案：对\n"
+    result = parse_text(text)
+    assert result.ok, messages(result)
+    assert [q.stem for q in result.questions] == ["【例题】预备党员的预备期为一年。"]
+
+
+def test_numbering_that_carries_on_after_a_heading_keeps_digit_stems_apart():
+    text = (
+        "一、单选题\n1. 中国共产党成立于（ ）年。\nA. 1921 B. 1927\n答案：A\n"
+        "二、判断题\n2.2024年是中华人民共和国成立75周年。\n答案：对\n"
+    )
+    result = parse_text(text)
+    assert result.ok, messages(result)
+    assert [q.type for q in result.questions] == [QuestionType.SINGLE, QuestionType.JUDGE]

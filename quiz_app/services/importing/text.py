@@ -41,6 +41,20 @@ _PREFIX = re.compile(
 # “正确 / 错误” after the stem of an exported true/false item: options, not stem text.
 _TRUTH_LINE = re.compile(r"(正确|对|√|✓|✔)[ \t\u3000]*[/／|｜、,，]?[ \t\u3000]*(错误|错|×|✗|✘|❌)")
 _PART_DECOR = "-—–=*#~_＝"
+# Types of other exam systems the platform has not; a prefix naming one skips the question.
+_OTHER_TYPES = (
+    "简答",
+    "问答",
+    "论述",
+    "案例",
+    "计算",
+    "材料",
+    "名词解释",
+    "主观",
+    "匹配",
+    "连线",
+    "排序",
+)
 _MARKER = re.compile(
     r"(?:[(（]\s*([A-HＡ-Ｈ])\s*[)）]"
     r"|(?<![A-Za-z0-9Ａ-Ｚａ-ｚ])([A-HＡ-Ｈ])\s*[.．、:：)）])[ \t\u3000]*"
@@ -203,8 +217,14 @@ class _Reader:
         if m:
             return _num(m.group(1) or m.group(2) or m.group(3)), m.group(4).strip()
         m = _QUESTION_DIGIT.match(line)
-        if m and (self.cur is None or _num(m.group(1)) == self.last_number + 1):
-            return _num(m.group(1)), m.group(2).strip()
+        if m is None:
+            return None
+        number = _num(m.group(1))
+        # It continues the numbering, or opens a section whose numbering carries on from the
+        # last; a title such as “2025.12 党章知识测试” above the first question is not one.
+        after_heading = self.cur is None and bool(self.drafts) and number > self.last_number
+        if number == self.last_number + 1 or after_heading:
+            return number, m.group(2).strip()
         return None
 
     def feed(self, lineno: int, line: str) -> None:
@@ -297,8 +317,10 @@ def _drop_prefixes(draft: _Draft, rest: str) -> str:
             qtype = type_named_in(word)
             if qtype is not None:
                 draft.prefix_type = draft.prefix_type or qtype.label
-            elif "选择" not in word:
+            elif any(kind in word for kind in _OTHER_TYPES):
                 draft.unsupported = word
+            elif "选择" not in word:
+                break  # “【例题】”: not a type, so part of the stem
         if m.group("score"):
             draft.prefix_score = draft.prefix_score or m.group("score")
         rest = rest[m.end() :]
