@@ -291,3 +291,40 @@ def test_numbering_that_carries_on_after_a_heading_keeps_digit_stems_apart():
     result = parse_text(text)
     assert result.ok, messages(result)
     assert [q.type for q in result.questions] == [QuestionType.SINGLE, QuestionType.JUDGE]
+
+
+def test_gift_quirks_sample():
+    result = parse_upload("gift_quirks.gift", (SAMPLES / "gift_quirks.gift").read_bytes())
+    assert result.ok, messages(result)
+    got = [(q.type, q.stem, q.options, q.answer, q.blanks) for q in result.questions]
+    assert got == [
+        (QuestionType.SINGLE, "国家秘密的密级分为几级？", ("三级", "两级", "四级"), ("A",), ()),
+        (QuestionType.JUDGE, "预备党员的预备期为一年。", (), ("T",), ()),
+        (QuestionType.BLANK, "申请入党的人须年满 ____ 岁。", (), (), (("十八", "18"),)),
+    ]
+    assert {q.categories for q in result.questions} == {("保密",)}
+    assert result.reconciliation.matches
+
+
+def test_fill_in_columns_csv_sample():
+    data = (SAMPLES / "fill_in_columns.csv").read_bytes()
+    result = parse_upload("fill_in_columns.csv", data)
+    assert result.ok, messages(result)
+    assert [q.blanks for q in result.questions] == [
+        (("绝密",), ("机密",), ("秘密",)),
+        (("1921",),),
+    ]
+    assert [q.categories for q in result.questions] == [("保密",), ("党史",)]
+
+
+@pytest.mark.parametrize("marked", ["(ABC)", "（ABC）", "( A B C )", "（A、B、C）"])
+def test_multiple_choice_answer_in_the_stems_brackets(marked):
+    text = f"1. 国家秘密的密级包括{marked}。\nA. 绝密 B. 机密 C. 秘密 D. 内部\n"
+    result = parse_text(text)
+    assert result.ok, messages(result)
+    q = result.questions[0]
+    assert (q.type, q.answer, q.stem) == (
+        QuestionType.MULTIPLE,
+        ("A", "B", "C"),
+        "国家秘密的密级包括（　）。",
+    )
