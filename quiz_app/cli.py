@@ -121,9 +121,15 @@ def print_preview(preview: object) -> None:
         click.echo(f"按分类：{cats}")
     if preview.duplicates:
         click.echo(f"题库中已存在 {len(preview.duplicates)} 题")
+    line = preview.reconciliation_line()
+    if line:
+        click.echo(f"核对：{line}")
+        rec = preview.result.reconciliation
+        for note in rec.notes if rec is not None else ():
+            click.echo(f"  {note.message}")
     for issue in preview.result.skipped:
         click.echo(f"跳过：{issue.message}")
-    for issue in preview.result.warnings:
+    for issue in preview.other_warnings:
         click.echo(f"提示：{issue.message}")
     if preview.result.errors:
         click.echo(f"发现 {len(preview.result.errors)} 处错误，未导入任何题目：", err=True)
@@ -158,7 +164,11 @@ def import_bank_command(
     from quiz_app.models import Bank
     from quiz_app.services import banks
     from quiz_app.services.importing import parse_upload
+    from quiz_app.services.importing.fields import bank_name_problem
 
+    problem = bank_name_problem(bank_name)
+    if problem:  # the dry run refuses what the import would refuse
+        raise click.ClickException(problem)
     result = parse_upload(path.name, path.read_bytes(), fmt)
     bank = db.session.scalar(sa.select(Bank).where(Bank.name == bank_name.strip()))
     preview = banks.preview_import(bank, result)

@@ -13,6 +13,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from quiz_app.services.importing.columns import CANONICAL
 from quiz_app.services.importing.types import OPTION_KEYS, QuestionData, QuestionType
+from quiz_app.services.xlsx_out import safe_cell
 
 SHEET = "题库"
 HELP_SHEET = "填写说明"
@@ -108,9 +109,10 @@ def _score(value: Decimal | None) -> int | float | None:
 
 
 def question_row(q: QuestionData) -> list[object]:
-    """One question as a row of the template, in HEADER order."""
+    """One question as a row of the template, in HEADER order; text that Excel would run as a
+    formula is quoted by the same guard as every other export (the importer removes it again)."""
     options = list(q.options) + [""] * (len(OPTION_KEYS) - len(q.options))
-    return [
+    row: list[object] = [
         q.type.label,
         q.stem,
         *[o or None for o in options],
@@ -120,6 +122,7 @@ def question_row(q: QuestionData) -> list[object]:
         q.difficulty,
         _score(q.score),
     ]
+    return [safe_cell(v) for v in row]
 
 
 def _bank_sheet(ws: Worksheet) -> None:

@@ -18,12 +18,14 @@ from quiz_app.extensions import db
 from quiz_app.models import Bank, Question, QuestionCategory, QuestionRevision, User
 from quiz_app.services.bank_export import questions_to_xlsx
 from quiz_app.services.importing import (
+    ImportIssue,
     ParseResult,
     QuestionData,
     QuestionType,
     preview_counts,
     question_key,
 )
+from quiz_app.services.importing.fields import bank_name_problem
 
 
 class BankError(ValueError):
@@ -46,8 +48,9 @@ def duplicate_key(data: QuestionData | QuestionRevision) -> str:
 def get_or_create_bank(name: str, owner: User | None = None, description: str = "") -> Bank:
     """The bank called ``name``; created (owned by ``owner``) when there is none."""
     name = name.strip()
-    if not name:
-        raise BankError("题库名称不能为空")
+    problem = bank_name_problem(name)
+    if problem:
+        raise BankError(problem)
     bank = db.session.scalar(sa.select(Bank).where(Bank.name == name))
     if bank is None:
         bank = Bank(name=name, description=description, owner=owner, categories=[])
@@ -270,6 +273,33 @@ class ImportPreview:
     @property
     def new_count(self) -> int:
         return len(self.result.questions) - len(self.duplicates)
+
+    @property
+    def other_warnings(self) -> list[ImportIssue]:
+        """Warnings other than the reconciliation's notes, which are shown with its counts."""
+        rec = self.result.reconciliation
+        notes = set(rec.notes) if rec is not None else set()
+        return [w for w in self.result.warnings if w not in notes]
+
+    def reconciliation_line(self) -> str | None:
+        """“文件中像题目的块 12，识别为题目 12（可导入 10，重复跳过 1，…）”, or None."""
+        rec = self.result.reconciliation
+        if rec is None:
+            return None
+        r = self.result
+        parts = [f"可导入 {len(r.questions)}"]
+        if r.repeats:
+            parts.append(f"重复跳过 {len(r.repeats)}")
+        failed = rec.recognised - len(r.questions) - len(r.repeats) - len(r.skipped)
+        if failed > 0:
+            parts.append(f"有错误 {failed}")
+        if r.skipped:
+            parts.append(f"跳过 {len(r.skipped)}")
+        verdict = "一致" if rec.matches else "不一致，请检查下列位置"
+        return (
+            f"文件中像题目的块 {rec.seen}，识别为题目 {rec.recognised}（{'，'.join(parts)}）："
+            f"{verdict}"
+        )
 
 
 def preview_import(bank: Bank | None, result: ParseResult) -> ImportPreview:

@@ -14,9 +14,20 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value: object) -> object:
-    """Neutralise text Excel would treat as a formula (CSV/formula injection) with a leading '."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+    """Neutralise text Excel would treat as a formula (CSV/formula injection) with a leading '.
+
+    Text that already starts with quotes before such a character gets one more, so that
+    unquote_cell, which the importer applies, gives back exactly the text that was written.
+    """
+    if isinstance(value, str) and value.lstrip("'").startswith(_FORMULA_STARTS):
         return "'" + value
+    return value
+
+
+def unquote_cell(value: str) -> str:
+    """Undo safe_cell on a text read back from a spreadsheet (export → import gives the same)."""
+    if value.startswith("'") and value.lstrip("'").startswith(_FORMULA_STARTS):
+        return value[1:]
     return value
 
 

@@ -65,9 +65,10 @@ def test_gift_questions_map_and_unmapped_types_are_skipped_with_reason():
     q1 = next(q for q in result.questions if q.stem.startswith("42 is"))
     assert q1.answer == ("F",)
     assert q1.explanation.startswith("This is, of course")
-    # The file repeats "TSL is blablabla." as {T} and {TRUE}: our in-file duplicate rule fires.
-    assert [e.message for e in result.errors] == [
-        "第9题【题干】：与第8题重复（题干、题型和选项均相同）"
+    # The file repeats "TSL is blablabla." as {T} and {TRUE}: a verbatim repeat, skipped.
+    assert result.ok
+    assert [w.message for w in result.repeats] == [
+        "第9题：与第8题重复（题型、题干、选项和答案均相同），只导入第8题，第9题已跳过"
     ]
 
 

@@ -112,11 +112,17 @@ def test_fewer_than_two_options():
     assert messages(result) == ["第2行【选项A】：选择题至少需要两个选项"]
 
 
-def test_duplicate_options_after_normalisation():
+def test_duplicate_options_after_width_and_space_normalisation():
     msg = only_error(
-        ["单选", "题（　）。", "党章", "党纲", "ＤＡＮＧ ＺＨＡＮＧ", "dang zhang。", "A"]
+        ["单选", "题（　）。", "党章", "党纲", "ＤＡＮＧ ＺＨＡＮＧ", "DANG  ZHANG", "A"]
     )
     assert msg == "第2行【选项D】：选项D与选项C内容重复"
+
+
+def test_options_differing_in_sign_or_point_are_not_repeats():
+    result = parse(["单选", "x²=4 的一个解是（　）。", "-2.0", "2.0", "20", "", "A"])
+    assert result.ok, messages(result)
+    assert result.questions[0].options == ("-2.0", "2.0", "20")
 
 
 def test_gap_in_options():
@@ -209,12 +215,27 @@ def test_duplicate_inside_file_names_both_rows():
     result = parse(
         ["单选", "保密工作的方针是（　）。", "甲", "乙", "", "", "A"],
         ["判断", "其他题。", "", "", "", "", "对"],
-        ["单选", " 保密工作的方针是（ ）", "乙 ", "甲", "", "", "B"],  # options reordered: same
+        ["单选", " 保密工作的方针是（ ）", "乙 ", "甲", "", "", "A"],  # same key, other answer
         ["判断", "保密工作的方针是（　）。", "", "", "", "", "对"],  # same stem, other type: fine
         ["单选", "保密工作的方针是（　）。", "丙", "丁", "", "", "A"],  # other options: fine
     )
-    assert messages(result) == ["第4行【题干】：与第2行重复（题干、题型和选项均相同）"]
+    assert messages(result) == [
+        "第4行【答案】：与第2行的题型、题干和选项相同，但答案不同；请删去其中一道或改正答案"
+    ]
     assert [q.where for q in result.questions] == ["第2行", "第3行", "第5行", "第6行"]
+
+
+def test_verbatim_repeat_with_shuffled_options_is_a_warning_naming_both_rows():
+    result = parse(
+        ["单选", "保密工作的方针是（　）。", "甲", "乙", "", "", "A"],
+        ["判断", "其他题。", "", "", "", "", "对"],
+        ["单选", " 保密工作的方针是（ ）", "乙 ", "甲", "", "", "B"],  # reordered, same key
+    )
+    assert result.ok, messages(result)
+    assert [q.where for q in result.questions] == ["第2行", "第3行"]
+    repeat = "第4行：与第2行重复（题型、题干、选项和答案均相同），只导入第2行，第4行已跳过"
+    assert [w.message for w in result.repeats] == [repeat]
+    assert repeat in [w.message for w in result.warnings]
 
 
 def test_generic_stem_with_other_options_is_not_a_duplicate():

@@ -211,7 +211,7 @@ def test_blank_rows_are_skipped_silently_and_rows_keep_their_numbers():
     assert result.questions[1].answer == ("F",)
 
 
-def test_sheet_named_tiku_wins_over_first_sheet():
+def test_sheet_without_header_is_reported_not_ignored():
     other = [["说明"], ["请在“题库”表中填写"]]
     data = make_xlsx(
         [HEADER, ["判断", "题库表中的题。", "", "", "", "", "对"]],
@@ -221,16 +221,22 @@ def test_sheet_named_tiku_wins_over_first_sheet():
     result = parse_upload("s.xlsx", data)
     assert result.ok, messages(result)
     assert [q.stem for q in result.questions] == ["题库表中的题。"]
+    assert [s.message for s in result.skipped] == [
+        "工作表“说明”（2行内容）没有题目表头（前9行中需有同时含“题干”和“答案”的行），未读取"
+    ]
 
 
-def test_first_sheet_used_when_no_tiku_sheet():
+def test_every_sheet_is_read_and_messages_name_the_sheet():
     data = make_xlsx(
         [HEADER, ["判断", "第一张表的题。", "", "", "", "", "错"]],
         title="Sheet1",
-        extra_sheets=[("其他", [HEADER, ["判断", "不该读到。", "", "", "", "", "对"]])],
+        extra_sheets=[("其他", [HEADER, ["判断", "第二张表的题。", "", "", "", "", "不知道"]])],
     )
     result = parse_upload("s.xlsx", data)
     assert [q.stem for q in result.questions] == ["第一张表的题。"]
+    assert messages(result) == [
+        "工作表“其他”第2行【答案】：判断题答案“不知道”无法识别，应为 正确/错误、对/错、√/×、T/F 之一"
+    ]
 
 
 def test_missing_type_column_infers_type_with_a_warning():

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from .limits import DEFAULT_LIMITS, Limits
-from .types import ParseResult
+from .types import ParseResult, Reconciliation
 from .validate import RawQuestion, build_result
 
 _OPTION = re.compile(r"^([A-Z])\s*[.)．）]\s*(.*)$")
@@ -75,4 +75,6 @@ def parse_aiken(
             cur = _Block(lineno, stem=[line])
             blocks.append(cur)
     raws = [_raw(i, b) for i, b in enumerate(blocks, start=1)]
-    return build_result(raws, "aiken", limits, result)
+    # An ANSWER line ends a question and any other line after one starts the next, so nothing
+    # can merge: each ANSWER line and each block lacking one (reported) is one question seen.
+    return build_result(raws, "aiken", limits, result, Reconciliation(len(blocks), len(blocks)))

@@ -8,17 +8,18 @@ import re
 from dataclasses import dataclass
 
 from .limits import DEFAULT_LIMITS, Limits
-from .types import OPTION_KEYS, ImportIssue, ParseResult
+from .types import OPTION_KEYS, ImportIssue, ParseResult, Reconciliation
 from .validate import RawQuestion, build_result
 
 _ESCAPABLE = "~=#{}:\\"
 _FORMAT = re.compile(r"^\s*\[(html|moodle|plain|markdown)\]\s*", re.IGNORECASE)
-_TAG = re.compile(r"<[^>]*>")
-_BREAK = re.compile(r"<\s*(?:br|/p|/div|/li)\b[^>]*>", re.IGNORECASE)
+# [^<>] rather than [^>]: a text of many “<” without “>” must not rescan to its end each time.
+_TAG = re.compile(r"<[^<>]*>")
+_BREAK = re.compile(r"<[ \t]*(?:br|/p|/div|/li)\b[^<>]*>", re.IGNORECASE)
 _WEIGHT = re.compile(r"^%(-?\d+(?:\.\d+)?)%")
 _TITLE = re.compile(r"^::((?:\\.|[^\\])*?)::", re.DOTALL)
-_CATEGORY = re.compile(r"^\$CATEGORY:\s*(.*)$")
-GIFT_HINT = re.compile(r"^\s*::.+?::|\{\s*(?:[=~#}]|T\s*\}|F\s*\}|TRUE|FALSE)", re.MULTILINE)
+_CATEGORY = re.compile(r"^\$CATEGORY:[ \t]*(.*)$")
+GIFT_HINT = re.compile(r"^[ \t]*::[^\n]+?::|\{\s*(?:[=~#}]|T\s*\}|F\s*\}|TRUE|FALSE)", re.MULTILINE)
 
 
 def _find(text: str, chars: str, start: int = 0) -> int:
@@ -109,26 +110,61 @@ def _category_name(value: str) -> str:
     return parts[-1] if parts else ""
 
 
-def _blocks(text: str) -> list[str]:
-    """Question texts: comment lines removed, separated by blank lines outside answer braces."""
-    blocks: list[str] = []
-    current: list[str] = []
-    depth = 0
-    for line in text.splitlines():
+@dataclass
+class _Block:
+    text: str
+    line: int  # where it starts, for messages
+    groups: int  # answer blocks {…} at the top level
+
+
+def _blocks(text: str) -> list[_Block]:
+    """Question texts: comment lines removed, separated by blank lines outside answer braces.
+
+    A $CATEGORY line is always a block of its own, and a line starting with a ::title:: or
+    holding a new answer block after one has closed begins a new question (taking along the
+    lines written since that answer block closed, its stem), so files written without blank
+    lines between questions are still read one question at a time.
+    """
+    blocks: list[_Block] = []
+    current: list[tuple[int, str]] = []  # (line number, text)
+    groups = depth = 0
+    closed_at = 0  # lines of current up to the end of its last answer block
+
+    def close(keep: int | None = None) -> None:
+        nonlocal current, groups
+        done, current = (current[:keep], current[keep:]) if keep is not None else (current, [])
+        if done:
+            blocks.append(_Block("\n".join(t for _, t in done), done[0][0], groups))
+        groups = 0
+
+    for lineno, line in enumerate(text.splitlines(), start=1):
         if line.lstrip().startswith("//"):
             continue
         if not line.strip() and depth == 0:
-            if current:
-                blocks.append("\n".join(current))
-                current = []
+            close()
             continue
-        current.append(line)
+        head = line.lstrip()
+        if depth == 0 and current:
+            if (
+                head.startswith("$CATEGORY")
+                or _CATEGORY.match(current[0][1].lstrip())
+                or (groups and head.startswith("::"))
+            ):
+                close()
+            elif groups and _find(line, "{") >= 0:
+                close(closed_at)
+        current.append((lineno, line))
         i = _find(line, "{}")
         while i >= 0:
-            depth = max(0, depth + (1 if line[i] == "{" else -1))
+            if line[i] == "{":
+                groups += depth == 0
+                depth += 1
+            else:
+                depth = max(0, depth - 1)
+                if depth == 0:
+                    closed_at = len(current)
             i = _find(line, "{}", i + 1)
-    if current:
-        blocks.append("\n".join(current))
+    close()
     return blocks
 
 
@@ -140,20 +176,39 @@ def parse_gift(
     category = ""
     raws: list[RawQuestion] = []
     number = 0
+    census = Reconciliation()
     for block in _blocks(text.lstrip("\ufeff")):
-        stripped = block.strip()
+        stripped = block.text.strip()
         cat = _CATEGORY.match(stripped)
         if cat:
             category = _category_name(cat.group(1))
             continue
         number += 1
         where = f"第{number}题"
+        census.seen += max(1, block.groups)
+        census.recognised += 1
+        if block.groups > 1:
+            census.notes.append(
+                ImportIssue(
+                    where,
+                    f"核对：第{block.line}行起的{where}中有{block.groups}个答案部分{{…}}，"
+                    "可能是几道题之间缺少空行",
+                )
+            )
+            result.errors.append(
+                ImportIssue(
+                    where,
+                    f"{where}（第{block.line}行起）：一个题目中有{block.groups}个答案部分{{…}}，"
+                    "可能是几道题之间缺少空行；请在每道题之间空一行",
+                )
+            )
+            continue
         raw = _question(stripped, where, result)
         if raw is not None:
             if category:
                 raw.categories = [category]
             raws.append(raw)
-    return build_result(raws, "gift", limits, result)
+    return build_result(raws, "gift", limits, result, census)
 
 
 def _skip(result: ParseResult, where: str, kind: str, title: str) -> None:
@@ -183,7 +238,10 @@ def _question(block: str, where: str, result: ParseResult) -> RawQuestion | None
     stem = _clean(before, is_html)
     tail = _clean(after, is_html)
     if re.search(r"\w", tail):  # “missing word” form: the answer block marks a blank in the text
-        stem = f"{stem}____{tail}"
+        # The spaces around the block stay, so “costs {…} because” reads “costs ____ because”.
+        left = " " if before[-1:].isspace() and stem else ""
+        right = " " if after[:1].isspace() else ""
+        stem = f"{stem}{left}____{right}{tail}"
 
     body = inside.strip()
     general = ""
@@ -235,11 +293,25 @@ def _question(block: str, where: str, result: ParseResult) -> RawQuestion | None
             blanks=(accepted,) if accepted else None,
             explanation=general or feedback,
         )
-    right = [
-        i
-        for i, a in enumerate(answers)
-        if (a.weight is None and a.correct) or (a.weight is not None and a.weight > 0)
-    ]
+    full = [i for i, a in enumerate(answers) if a.correct]
+    if len(full) == 1:
+        # Moodle's rule: one “=” answer makes a single-answer question, even when some “~”
+        # answers carry partial credit (~%50%); that credit is not kept.
+        right = full
+        if any(a.weight and a.weight > 0 for a in answers if not a.correct):
+            result.warnings.append(
+                ImportIssue(
+                    where,
+                    f"{where}【答案】：部分得分的错误选项按不得分导入（本平台单选题只有一个正确答案）",
+                    "答案",
+                )
+            )
+    else:
+        right = [
+            i
+            for i, a in enumerate(answers)
+            if (a.weight is None and a.correct) or (a.weight is not None and a.weight > 0)
+        ]
     correct = [OPTION_KEYS[i] if i < len(OPTION_KEYS) else "?" for i in right]
     feedback = next((answers[i].feedback for i in right if answers[i].feedback), "")
     return RawQuestion(

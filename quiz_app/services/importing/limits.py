@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import IO
 from xml.parsers import expat
@@ -100,21 +101,23 @@ class SheetScan:
     formulas_without_value: set[str] = field(default_factory=set)
 
 
-def scan_xml_members(zf: zipfile.ZipFile, sheet_path: str | None = None) -> SheetScan:
+def scan_xml_members(
+    zf: zipfile.ZipFile, sheet_paths: Collection[str] = ()
+) -> dict[str, SheetScan]:
     """Refuse any XML part that declares a DTD or entities (billion laughs, external entities).
 
     UTF-8 parts get a byte search; parts in other encodings go through expat with DTD handlers
-    that refuse, so a UTF-16 part cannot hide a DOCTYPE. For the worksheet being imported the
-    scan also records merged ranges and formula cells without a cached value.
+    that refuse, so a UTF-16 part cannot hide a DOCTYPE. For the worksheets being imported the
+    scan also records merged ranges and formula cells without a cached value (by part name).
     """
-    scan = SheetScan()
+    scans = {path: SheetScan() for path in sheet_paths}
     for info in zf.infolist():
         name = info.filename
         if info.is_dir() or not name.lower().endswith((".xml", ".rels", ".vml")):
             continue
         try:
             with zf.open(info) as fh:
-                if _scan_fast(fh, scan if name == sheet_path else None):
+                if _scan_fast(fh, scans.get(name)):
                     continue
             with zf.open(info) as fh:
                 _scan_expat(fh)
@@ -124,7 +127,7 @@ def scan_xml_members(zf: zipfile.ZipFile, sheet_path: str | None = None) -> Shee
             raise HostileFile(MSG_NOT_XLSX) from exc
         except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
             raise HostileFile(MSG_NOT_XLSX) from exc
-    return scan
+    return scans
 
 
 _DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY", b"<!doctype", b"<!entity")

@@ -8,27 +8,59 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from .limits import DEFAULT_LIMITS, Limits
-from .types import ImportIssue, ParseResult
-from .validate import RawQuestion, build_result
+from .types import ImportIssue, ParseResult, Reconciliation
+from .validate import RawQuestion, build_result, type_named_in
 
 _CN_NUM = "一二三四五六七八九十"
 _HEADING = re.compile(
-    rf"^(?:第?[{_CN_NUM}]+\s*(?:部分)?\s*[、.．,，:：]|[(（][{_CN_NUM}]+[)）]|第[{_CN_NUM}]+部分)\s*(.+)$"
+    rf"^(?:第?[{_CN_NUM}]+\s*(?:部分\s*)?[、.．,，:：]|[(（][{_CN_NUM}]+[)）]|第[{_CN_NUM}]+部分)\s*(.+)$"
 )
+# No two neighbouring quantifiers may match the same characters: a line of spaces must not make
+# the engine try every split between them (a 120 KB paste once kept a worker busy that way).
 _BARE_HEADING = re.compile(
     r"^(单选题|单项选择题|多选题|多项选择题|不定项选择题|判断题|是非题|填空题|选择题)"
-    r"\s*(?:[(（].*[)）])?\s*[:：]?$"
+    r"\s*(?:[(（].*[)）]\s*)?[:：]?$"
 )
 _QUESTION = re.compile(
     r"^(?:第\s*([0-9０-９]+)\s*题\s*[.．、:：]?"
-    r"|([0-9０-９]+)\s*(?:[.．、]|[)）](?![0-9０-９]))(?![0-9０-９])"
+    r"|([0-9０-９]+)(?:\t|\s*(?:[.．、]|[)）](?![0-9０-９]))(?![0-9０-９]))"
     r"|[(（]\s*([0-9０-９]+)\s*[)）])\s*(.*)$"
+)
+# “9.2025年中央经济工作会议指出……”: a number whose stem starts with a digit; it is a question
+# only when it continues the numbering, so “3.14” inside a stem stays text.
+_QUESTION_DIGIT = re.compile(r"^([0-9０-９]{1,4})[.．、]([0-9０-９].*)$")
+# What looks like a question number to a person, for the reconciliation count.
+_LOOSE_NUMBER = re.compile(
+    r"^(?:第\s*[0-9０-９]{1,5}\s*题|[0-9０-９]{1,5}[ \t]*[.．、)）\t]|[(（][0-9０-９]{1,5}[)）])"
+)
+# An exporting system's prefix before the stem: “(单选题, 1.0 分)”, “(1分)”, “【多选题】”.
+_PREFIX = re.compile(
+    r"[(（【\[][ \t]*(?:(?P<type>[\u4e00-\u9fff]{1,7}题)[ \t]*[,，、]?[ \t]*)?"
+    r"(?:(?P<score>[0-9]{1,4}(?:\.[0-9]{1,2})?)[ \t]*分)?[ \t]*[)）】\]][ \t]*"
+)
+# “正确 / 错误” after the stem of an exported true/false item: options, not stem text.
+_TRUTH_LINE = re.compile(r"(正确|对|√|✓|✔)[ \t\u3000]*[/／|｜、,，]?[ \t\u3000]*(错误|错|×|✗|✘|❌)")
+_PART_DECOR = "-—–=*#~_＝"
+# Types of other exam systems the platform has not; a prefix naming one skips the question.
+_OTHER_TYPES = (
+    "简答",
+    "问答",
+    "论述",
+    "案例",
+    "计算",
+    "材料",
+    "名词解释",
+    "主观",
+    "匹配",
+    "连线",
+    "排序",
 )
 _MARKER = re.compile(
     r"(?:[(（]\s*([A-HＡ-Ｈ])\s*[)）]"
     r"|(?<![A-Za-z0-9Ａ-Ｚａ-ｚ])([A-HＡ-Ｈ])\s*[.．、:：)）])[ \t\u3000]*"
 )
 _LABELS = {
+    "mine": "我的答案|得分",  # an exam-review export: the examinee's answer, never the key
     "answer": "正确答案|参考答案|标准答案|答案",
     "explanation": "答案解析|试题解析|解析",
     "difficulty": "难易程度|难度",
@@ -45,21 +77,11 @@ _INLINE_CHOICE = re.compile(
     r"[(（][ \t\u3000]*([A-HＡ-Ｈ](?:[ \t\u3000,，、]*[A-HＡ-Ｈ])*)[ \t\u3000]*[)）]"
 )
 _INLINE_JUDGE = re.compile(
-    r"[(（][ \t\u3000]*(√|×|✓|✗|✔|✘|对|错|正确|错误)[ \t\u3000]*[)）](?=[ \t\u3000。.！!]*$)"
+    r"[(（][ \t\u3000]*(√|×|✓|✗|✔|✘|❌|对|错|正确|错误)\ufe0f?[ \t\u3000]*[)）]"
+    r"(?=[ \t\u3000。.！!]*$)"
 )
 _SCORE_EACH = re.compile(
     r"每(?:小)?题\s*([0-9]+(?:\.[0-9]+)?)\s*分|([0-9]+(?:\.[0-9]+)?)\s*分\s*/\s*题"
-)
-_HEADING_TYPES = (
-    ("不定项", "多选"),
-    ("多项选择", "多选"),
-    ("多选", "多选"),
-    ("单项选择", "单选"),
-    ("单选", "单选"),
-    ("判断", "判断"),
-    ("是非", "判断"),
-    ("填空", "填空"),
-    ("选择", ""),
 )
 
 
@@ -72,6 +94,7 @@ class _Section:
     type: str = ""
     score: str = ""
     unsupported: str = ""
+    part: str = ""  # “--- 《党章》部分 ---”: the category of the questions under it
 
 
 @dataclass
@@ -84,10 +107,34 @@ class _Draft:
     meta: dict[str, str] = field(default_factory=dict)
     issues: list[tuple[str | None, str]] = field(default_factory=list)
     state: str = "stem"
+    unsupported: str = ""  # a prefix naming a type the platform has not (简答题)
+    prefix_type: str = ""
+    prefix_score: str = ""
 
 
-def _heading(line: str) -> _Section | None:
-    """A section heading (一、单选题（每题2分）) → its type and default score."""
+def _part(line: str) -> str | None:
+    """The title inside a part heading such as “--- 《党章》部分 ---”, or None."""
+    if len(line) > 60 or len(line) < 5:
+        return None
+    if not (all(c in _PART_DECOR for c in line[:2]) and all(c in _PART_DECOR for c in line[-2:])):
+        return None
+    inner = line.strip(_PART_DECOR + " \t\u3000")
+    return inner or None
+
+
+def _heading(line: str, current: _Section | None = None) -> _Section | None:
+    """A section heading (一、单选题（每题2分）) → its type and default score; a part heading
+    (--- 《党章》部分 ---) → the current section, whose questions now take the part's name as
+    their category."""
+    part = current.part if current is not None else ""
+    inner = _part(line)
+    if inner is not None:
+        found = _heading(inner, current)
+        if found is not None:
+            return found
+        name = inner.strip("《》〈〉<> ").removesuffix("部分").strip("《》〈〉<> ")
+        kept = current or _Section()
+        return _Section(kept.type, kept.score, kept.unsupported, name or inner)
     m = _HEADING.match(line)
     rest = m.group(1) if m else None
     if rest is None and _BARE_HEADING.match(line):
@@ -96,12 +143,11 @@ def _heading(line: str) -> _Section | None:
         return None
     if len(rest) > 40:
         return None
-    section = _Section()
-    for word, label in _HEADING_TYPES:
-        if word in rest:
-            section.type = label
-            break
-    else:
+    section = _Section(part=part)
+    qtype = type_named_in(rest)
+    if qtype is not None:
+        section.type = qtype.label
+    elif "选择" not in rest:  # 选择题 alone: single or multiple, told by each answer
         section.unsupported = re.split(r"[(（:：]", rest, maxsplit=1)[0].strip()
     score = _SCORE_EACH.search(unicodedata.normalize("NFKC", rest))
     if score:
@@ -160,34 +206,74 @@ class _Reader:
         self.cur: _Draft | None = None
         self.last_number = 0
         self.warnings: list[ImportIssue] = []
+        self.seen = 0  # question-like blocks: numbers, and answer lines that began no question
+        self.notes: list[ImportIssue] = []
+
+    def _note(self, lineno: int, text: str) -> None:
+        self.notes.append(ImportIssue(f"第{lineno}行", f"核对：第{lineno}行{text}"))
+
+    def _number(self, line: str) -> tuple[int, str] | None:
+        m = _QUESTION.match(line)
+        if m:
+            return _num(m.group(1) or m.group(2) or m.group(3)), m.group(4).strip()
+        m = _QUESTION_DIGIT.match(line)
+        if m is None:
+            return None
+        number = _num(m.group(1))
+        # It continues the numbering, or opens a section whose numbering carries on from the
+        # last; a title such as “2025.12 党章知识测试” above the first question is not one.
+        after_heading = self.cur is None and bool(self.drafts) and number > self.last_number
+        if number == self.last_number + 1 or after_heading:
+            return number, m.group(2).strip()
+        return None
 
     def feed(self, lineno: int, line: str) -> None:
         cur = self.cur
-        section = _heading(line)
+        section = _heading(line, self.section)
         if section is not None:
             self.cur = None
-            self.section = section
             self.last_number = 0
+            self.section = section
             return
-        m = _QUESTION.match(line)
-        if m:
-            number = _num(m.group(1) or m.group(2) or m.group(3))
-            # “1. …” inside an explanation is a list item, unless it continues the numbering.
-            if not (cur and cur.state == "explanation" and number <= self.last_number):
-                self._start(lineno, number, m.group(4).strip())
-                return
-        if cur is None:
+        found = self._number(line)
+        # “1. …” inside an explanation is a list item, unless it continues the numbering.
+        in_list = bool(
+            cur and cur.state == "explanation" and found and found[0] <= self.last_number
+        )
+        if found and not in_list:
+            self.seen += 1
+            self._start(lineno, *found)
             return
+        if not in_list and _LOOSE_NUMBER.match(line):
+            self.seen += 1
+            where = f"位于第{len(self.drafts)}题之内" if cur else "不属于任何题目，已忽略"
+            self._note(lineno, f"“{line[:20]}”像是题号，但没有识别为新题目，{where}")
         items = _meta_items(line)
+        if cur is None:
+            if items is not None and any(kind == "answer" for kind, _ in items):
+                self._note(lineno, f"的答案行“{line[:20]}”不属于任何题目，已忽略")
+            return
         if items is not None:
             for kind, value in items:
+                if kind == "mine":
+                    continue  # the examinee's own answer in a review export: never the key
                 if kind in cur.meta and kind != "explanation":
                     cur.issues.append((None, f"“{_LABELS[kind].split('|')[-1]}”出现了两次"))
+                    if kind == "answer":
+                        self.seen += 1
+                        self._note(
+                            lineno,
+                            f"是第{len(self.drafts)}题的第二个答案行，可能有两道题被合并成了一道",
+                        )
                 cur.meta[kind] = value
                 cur.state = "explanation" if kind == "explanation" else "answer"
             return
         if cur.state == "explanation":
             cur.meta["explanation"] = f"{cur.meta['explanation']}\n{line}".strip()
+            return
+        if cur.state == "stem" and len(line) <= 20 and (t := _TRUTH_LINE.fullmatch(line)):
+            cur.options = [t.group(1), t.group(2)]  # “正确 / 错误” after an exported 判断 stem
+            cur.state = "option"
             return
         _, options = split_options(line, len(cur.options))
         if options:
@@ -209,6 +295,7 @@ class _Reader:
 
     def _start(self, lineno: int, number: int, rest: str) -> None:
         draft = _Draft(number=number, line=lineno, section=self.section)
+        rest = _drop_prefixes(draft, rest)
         before, options = split_options(rest, 0, at_start=False)
         draft.stem.append(before if options else rest)
         if options:
@@ -217,6 +304,27 @@ class _Reader:
         self.drafts.append(draft)
         self.cur = draft
         self.last_number = number
+
+
+def _drop_prefixes(draft: _Draft, rest: str) -> str:
+    """Remove “(单选题, 1.0 分) (1分)” before a stem, keeping the type and the score."""
+    for _ in range(3):
+        m = _PREFIX.match(rest[:60])  # a bounded slice: the pattern never sees a long line
+        if m is None or not (m.group("type") or m.group("score")):
+            break
+        word = m.group("type")
+        if word:
+            qtype = type_named_in(word)
+            if qtype is not None:
+                draft.prefix_type = draft.prefix_type or qtype.label
+            elif any(kind in word for kind in _OTHER_TYPES):
+                draft.unsupported = word
+            elif "选择" not in word:
+                break  # “【例题】”: not a type, so part of the stem
+        if m.group("score"):
+            draft.prefix_score = draft.prefix_score or m.group("score")
+        rest = rest[m.end() :]
+    return rest
 
 
 def _to_raw(index: int, draft: _Draft) -> RawQuestion:
@@ -229,7 +337,7 @@ def _to_raw(index: int, draft: _Draft) -> RawQuestion:
         if len(found) == 1:
             answer = found[0].group(1)
             stem = f"{stem[: found[0].start()]}（　）{stem[found[0].end() :]}"
-    qtype = meta.get("type", "") or draft.section.type
+    qtype = meta.get("type", "") or draft.prefix_type or draft.section.type
     return RawQuestion(
         where=f"第{index}题",
         type=qtype,
@@ -237,9 +345,9 @@ def _to_raw(index: int, draft: _Draft) -> RawQuestion:
         options=list(draft.options),
         answer=answer,
         explanation=meta.get("explanation", ""),
-        categories=meta.get("categories", ""),
+        categories=meta.get("categories", "") or draft.section.part,
         difficulty=meta.get("difficulty", ""),
-        score=meta.get("score", "") or draft.section.score,
+        score=meta.get("score", "") or draft.prefix_score or draft.section.score,
         infer_type=not qtype,
         issues=list(draft.issues),
     )
@@ -257,13 +365,11 @@ def parse_word_text(
             reader.feed(lineno, line)
     raws = []
     for index, draft in enumerate(reader.drafts, start=1):
-        if draft.section.unsupported:
+        unsupported = draft.unsupported or draft.section.unsupported
+        if unsupported:
             where = f"第{index}题"
             result.skipped.append(
-                ImportIssue(
-                    where,
-                    f"{where}（{draft.section.unsupported}）：本平台无对应题型，已跳过",
-                )
+                ImportIssue(where, f"{where}（{unsupported}）：本平台无对应题型，已跳过")
             )
             continue
         raws.append(_to_raw(index, draft))
@@ -274,4 +380,5 @@ def parse_word_text(
             ImportIssue("文件", "没有找到题目：题目应以“1．”“1、”“（1）”等题号开头")
         )
         return result
-    return build_result(raws, fmt, limits, result)
+    census = Reconciliation(reader.seen, len(reader.drafts), reader.notes)
+    return build_result(raws, fmt, limits, result, census)

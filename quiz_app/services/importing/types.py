@@ -56,14 +56,38 @@ class ImportIssue:
 
 
 @dataclass
+class Reconciliation:
+    """The file counted two ways, so nothing is lost or merged without the organizer seeing it.
+
+    seen: question-like blocks the file seemed to hold (numbers, answer lines, answer blocks,
+    rows with content); recognised: blocks read as questions, whatever became of them (imported,
+    in error, a repeat, or of a type the platform has not); notes: each block that went nowhere
+    or was merged into another, by line or row.
+    """
+
+    seen: int = 0
+    recognised: int = 0
+    notes: list[ImportIssue] = field(default_factory=list)
+
+    @property
+    def matches(self) -> bool:
+        return self.seen == self.recognised and not self.notes
+
+
+@dataclass
 class ParseResult:
-    """What a file yields: the questions that validated, every error, warnings and skipped items."""
+    """What a file yields: the questions that validated, every error, warnings and skipped items.
+
+    repeats are verbatim repeats inside the file (also listed in warnings), not imported again.
+    """
 
     questions: list[QuestionData] = field(default_factory=list)
     errors: list[ImportIssue] = field(default_factory=list)
     warnings: list[ImportIssue] = field(default_factory=list)
     skipped: list[ImportIssue] = field(default_factory=list)
+    repeats: list[ImportIssue] = field(default_factory=list)
     format: str = ""
+    reconciliation: Reconciliation | None = None
 
     @property
     def ok(self) -> bool:

@@ -10,9 +10,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from . import columns as col
+from .fields import bad_character_message, category_max, score_bounds
 from .limits import DEFAULT_LIMITS, Limits
-from .normalise import normalise_stem, question_key
-from .types import OPTION_KEYS, ImportIssue, ParseResult, QuestionData, QuestionType
+from .normalise import normalise_blank_answer, normalise_stem, question_key
+from .types import (
+    OPTION_KEYS,
+    ImportIssue,
+    ParseResult,
+    QuestionData,
+    QuestionType,
+    Reconciliation,
+)
 
 
 @dataclass
@@ -57,8 +65,8 @@ _TYPE_WORDS = {
 }
 _TYPES = {word: qtype for qtype, words in _TYPE_WORDS.items() for word in words}
 
-_TRUE = {"对", "√", "✓", "✔", "正确", "t", "true", "是", "y", "yes", "right"}
-_FALSE = {"错", "×", "✗", "✘", "x", "错误", "f", "false", "否", "n", "no", "wrong"}
+_TRUE = {"对", "√", "✓", "✔", "✅", "☑", "正确", "t", "true", "是", "y", "yes", "right"}
+_FALSE = {"错", "×", "✗", "✘", "❌", "✖", "❎", "x", "错误", "f", "false", "否", "n", "no", "wrong"}
 
 _DIFFICULTY = {
     "易": "易",
@@ -80,6 +88,7 @@ _CHOICE_SEP = re.compile(r"[\s,;、/|]+")
 _BLANK_SPLIT = re.compile(r"[;；]")
 _ALT_SPLIT = re.compile(r"[|｜]")
 _CATEGORY_SPLIT = re.compile(r"[;；,，、/／]")
+_TAG_SPLIT = re.compile(r"[;；,，、/／\s]+")
 _STEM_BLANK = re.compile(r"_{2,}|＿{2,}|[(（][ \t\u3000]*[)）]")
 
 
@@ -87,6 +96,28 @@ def parse_type(text: str) -> QuestionType | None:
     """The question type a type cell names (单选题, 多项选择, 判断 …), or None."""
     key = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).casefold()
     return _TYPES.get(key)
+
+
+# Words in a heading or sheet name (“二、多项选择题（每题2分）”, “判断题50道”) and their type;
+# the longer word first, so 多项选择 is not read as 选择.
+TYPE_IN_WORDS = (
+    ("不定项", QuestionType.MULTIPLE),
+    ("多项选择", QuestionType.MULTIPLE),
+    ("多选", QuestionType.MULTIPLE),
+    ("单项选择", QuestionType.SINGLE),
+    ("单选", QuestionType.SINGLE),
+    ("判断", QuestionType.JUDGE),
+    ("是非", QuestionType.JUDGE),
+    ("填空", QuestionType.BLANK),
+)
+
+
+def type_named_in(text: str) -> QuestionType | None:
+    """The question type a heading or sheet name mentions, or None."""
+    for word, qtype in TYPE_IN_WORDS:
+        if word in text:
+            return qtype
+    return None
 
 
 _LOOSE = {"x", "y", "n", "yes", "no", "right", "wrong"}
@@ -98,7 +129,7 @@ def judge_value(text: str, strict: bool = False) -> bool | None:
     strict leaves out words that are also ordinary option texts (x, y, yes, no …), for deciding
     whether a pair of options is really 正确/错误.
     """
-    key = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).casefold().rstrip("。.")
+    key = re.sub(r"[\s\ufe0f]+", "", unicodedata.normalize("NFKC", text)).casefold().rstrip("。.")
     if strict and key in _LOOSE:
         return None
     if key in _TRUE:
@@ -111,6 +142,11 @@ def judge_value(text: str, strict: bool = False) -> bool | None:
 def count_stem_blanks(stem: str) -> int:
     """Blanks marked in a 填空 stem with ____ or （　）/()."""
     return len(_STEM_BLANK.findall(stem))
+
+
+def split_tags(text: str) -> list[str]:
+    """A 标签 cell: tags separated by spaces as well as by ；;，,、/ (category names keep spaces)."""
+    return [t for t in _TAG_SPLIT.split(text) if t]
 
 
 def split_categories(value: str | Sequence[str]) -> tuple[str, ...]:
@@ -130,6 +166,11 @@ def split_blanks(answer: str) -> list[list[str]]:
     while parts and not parts[-1].strip():
         parts.pop()
     return [[alt.strip() for alt in _ALT_SPLIT.split(part) if alt.strip()] for part in parts]
+
+
+def option_form(text: str) -> str:
+    """An option as written, up to width and spacing: “-2.0” and “2.0” stay different options."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip()
 
 
 def _option_range(n: int) -> str:
@@ -214,6 +255,10 @@ def _score(raw: RawQuestion, row: _Row) -> Decimal | None:
     if value is None or not value.is_finite() or value <= 0:
         row.error(col.SCORE, f"分值“{text}”无效，应为大于0的数字")
         return None
+    top, places = score_bounds()
+    if value > top or value != value.quantize(Decimal(1).scaleb(-places)):
+        row.error(col.SCORE, f"分值“{text}”无效，最大{top}，最多{places}位小数")
+        return None
     return value
 
 
@@ -236,7 +281,7 @@ def _check_options(options: list[str], row: _Row) -> list[str]:
     for key, text in zip(OPTION_KEYS, used, strict=False):
         if not text:
             continue
-        norm = normalise_stem(text) or text
+        norm = option_form(text)
         if norm in seen:
             row.error(f"选项{key}", f"选项{key}与选项{seen[norm]}内容重复")
         else:
@@ -313,6 +358,26 @@ def _blank_answer(raw: RawQuestion, stem: str, row: _Row) -> tuple[tuple[str, ..
     return tuple(tuple(alts) for alts in blanks)
 
 
+def _check_text(raw: RawQuestion, row: _Row) -> None:
+    """Every text the question holds must be storable: no control characters, no surrogates."""
+    cats = raw.categories if isinstance(raw.categories, str) else "".join(raw.categories)
+    fields = [
+        (col.TYPE, raw.type),
+        (col.STEM, raw.stem),
+        *((f"选项{k}", o) for k, o in zip(OPTION_KEYS, raw.options, strict=False)),
+        (col.ANSWER, raw.answer),
+        (col.ANSWER, "".join("".join(b) for b in raw.blanks or ())),
+        (col.EXPLANATION, raw.explanation),
+        (col.CATEGORY, cats),
+        (col.DIFFICULTY, raw.difficulty),
+        (col.SCORE, raw.score),
+    ]
+    for column, text in fields:
+        message = bad_character_message(text) if text else None
+        if message:
+            row.error(column, message)
+
+
 def check(raw: RawQuestion) -> Checked:
     """Apply every per-question rule; returns the question or all of its errors."""
     row = _Row(raw.where)
@@ -321,6 +386,7 @@ def check(raw: RawQuestion) -> Checked:
     if raw.broken:
         return Checked(None, None, row.errors, row.warnings)
 
+    _check_text(raw, row)
     stem = raw.stem.strip()
     options = [o.strip() for o in raw.options]
     while options and not options[-1]:
@@ -361,6 +427,11 @@ def check(raw: RawQuestion) -> Checked:
         blanks = _blank_answer(raw, stem, row)
         answer = ()
 
+    categories = split_categories(raw.categories)
+    longest = category_max()
+    for name in categories:
+        if len(name) > longest:
+            row.error(col.CATEGORY, f"分类“{name[:10]}…”有{len(name)}个字，最多{longest}个字")
     if row.errors or answer is None or blanks is None or level is None:
         return Checked(None, qtype, row.errors, row.warnings)
     question = QuestionData(
@@ -370,7 +441,7 @@ def check(raw: RawQuestion) -> Checked:
         answer=answer,
         blanks=blanks,
         explanation=raw.explanation.strip(),
-        categories=split_categories(raw.categories),
+        categories=categories,
         difficulty=level,
         score=score,
         where=raw.where,
@@ -385,45 +456,98 @@ def too_many_message(count: int | None, limits: Limits) -> str:
     return f"文件共有{count}道题，超过单次导入上限{limits.max_rows}道，请拆分后分批导入"
 
 
+def _correct_content(q: QuestionData) -> object:
+    """What a question counts as right, independent of option order."""
+    if q.type in (QuestionType.SINGLE, QuestionType.MULTIPLE):
+        return frozenset(option_form(q.options[OPTION_KEYS.index(k)]) for k in q.answer)
+    if q.type is QuestionType.BLANK:
+        return tuple(frozenset(normalise_blank_answer(a) for a in alts) for alts in q.blanks)
+    return q.answer
+
+
+def reconcile(result: ParseResult, census: Reconciliation) -> None:
+    """Attach the count of blocks seen against blocks recognised; any difference is a warning."""
+    result.reconciliation = census
+    if census.seen != census.recognised:
+        result.warnings.append(
+            ImportIssue(
+                "核对",
+                f"核对：文件中看起来有{census.seen}道题，识别出{census.recognised}道，"
+                "请对照下面列出的位置检查文件",
+            )
+        )
+    result.warnings.extend(census.notes)
+
+
 def build_result(
     raws: Iterable[RawQuestion],
     fmt: str,
     limits: Limits = DEFAULT_LIMITS,
     result: ParseResult | None = None,
+    census: Reconciliation | None = None,
 ) -> ParseResult:
-    """Validate every question, then flag in-file duplicates (same normalised stem and type).
+    """Validate every question, then sort out repeats inside the file.
 
-    Every error is collected so the organiser can fix the whole file in one go.
+    A verbatim repeat (same type, stem, options in any order and the same correct content) is
+    skipped with a warning naming both places; a repeat whose key differs is an error. Every
+    error is collected so the organiser can fix the whole file in one go. census, when the
+    reader counted the file's blocks, is attached as the reconciliation.
     """
     result = result if result is not None else ParseResult()
     result.format = fmt
     rows = list(raws)
+    if census is not None:
+        reconcile(result, census)
     if len(rows) > limits.max_rows:
         result.errors.append(ImportIssue("文件", too_many_message(len(rows), limits)))
         return result
-    first_seen: dict[str, str] = {}
+    first_seen: dict[str, tuple[str, QuestionData | None]] = {}
     for raw in rows:
         checked = check(raw)
         result.errors.extend(checked.errors)
         result.warnings.extend(checked.warnings)
-        duplicate_of = None
-        if checked.qtype is not None and raw.stem.strip():
+        earlier = None
+        if checked.qtype is not None and raw.stem.strip() and normalise_stem(raw.stem):
             options = (
                 raw.options if checked.qtype in (QuestionType.SINGLE, QuestionType.MULTIPLE) else ()
             )
             key = question_key(checked.qtype.value, raw.stem, options)
-            if normalise_stem(raw.stem):
-                duplicate_of = first_seen.get(key)
-                if duplicate_of is None:
-                    first_seen[key] = raw.where
-        if duplicate_of is not None:
+            earlier = first_seen.get(key)
+            if earlier is None:
+                first_seen[key] = (raw.where, checked.question)
+        if earlier is None:
+            if checked.question is not None:
+                result.questions.append(checked.question)
+            continue
+        where, first = earlier
+        same = (
+            first is not None
+            and checked.question is not None
+            and _correct_content(first) == _correct_content(checked.question)
+        )
+        if same:
+            issue = ImportIssue(
+                raw.where,
+                f"{raw.where}：与{where}重复（题型、题干、选项和答案均相同），"
+                f"只导入{where}，{raw.where}已跳过",
+            )
+            result.warnings.append(issue)
+            result.repeats.append(issue)
+        elif checked.question is not None and first is not None:
             result.errors.append(
                 ImportIssue(
                     raw.where,
-                    f"{raw.where}【{col.STEM}】：与{duplicate_of}重复（题干、题型和选项均相同）",
+                    f"{raw.where}【{col.ANSWER}】：与{where}的题型、题干和选项相同，但答案不同；"
+                    "请删去其中一道或改正答案",
+                    col.ANSWER,
+                )
+            )
+        else:
+            result.errors.append(
+                ImportIssue(
+                    raw.where,
+                    f"{raw.where}【{col.STEM}】：与{where}重复（题干、题型和选项均相同）",
                     col.STEM,
                 )
             )
-        elif checked.question is not None:
-            result.questions.append(checked.question)
     return result

@@ -21,10 +21,8 @@ from .limits import (
     open_zip,
     scan_xml_members,
 )
-from .table import TITLE_ROWS, parse_rows
+from .table import TITLE_ROWS, Sheet, parse_sheets
 from .types import ImportIssue, ParseResult
-
-PREFERRED_SHEET = "题库"
 
 
 def _read_xml(zf: zipfile.ZipFile, name: str) -> Element:
@@ -47,8 +45,8 @@ def _attr(el: Element, local: str) -> str | None:
     return None
 
 
-def choose_sheet(zf: zipfile.ZipFile) -> tuple[str, str]:
-    """(name, zip path) of the sheet to import: “题库” if present, else the first worksheet."""
+def list_sheets(zf: zipfile.ZipFile) -> list[tuple[str, str]]:
+    """(name, zip path) of every worksheet, in the workbook's order."""
     workbook_path = "xl/workbook.xml"
     for rel in _read_xml(zf, "_rels/.rels"):
         if (rel.get("Type") or "").endswith("/officeDocument"):
@@ -68,59 +66,63 @@ def choose_sheet(zf: zipfile.ZipFile) -> tuple[str, str]:
     ]
     if not sheets:
         raise HostileFile(MSG_NOT_XLSX)
-    for name, path in sheets:
-        if name == PREFERRED_SHEET:
-            return name, path
-    return sheets[0]
+    return sheets
 
 
 def parse_xlsx(data: bytes, limits: Limits, result: ParseResult) -> ParseResult:
-    """Refuse hostile archives, then read the chosen sheet once and validate it.
+    """Refuse hostile archives, then read every worksheet once and validate them together.
 
-    openpyxl in read-only, data-only mode streams the sheet and gives formulas' cached values; it
+    openpyxl in read-only, data-only mode streams the sheets and gives formulas' cached values; it
     does not report merged cells in that mode, so the merged ranges come from the safety scan.
     """
     result.format = "xlsx"
     try:
         zf = open_zip(data, limits)
         with zf:
-            sheet_name, sheet_path = choose_sheet(zf)
-            scan = scan_xml_members(zf, sheet_path)
+            listed = list_sheets(zf)
+            scans = scan_xml_members(zf, [path for _name, path in listed])
     except HostileFile as exc:
         result.errors.append(ImportIssue("文件", str(exc)))
         return result
 
-    rows: list[list[object] | tuple[object, ...]] = []
+    sheets: list[Sheet] = []
     truncated = False
+    filled = 0
+    cap = limits.max_rows + TITLE_ROWS + 1
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
             try:
-                ws = wb[sheet_name]
-                # Some writers store a wrong <dimension>; without it openpyxl reads what is there.
-                ws.reset_dimensions()
-                filled = 0
-                cap = limits.max_rows + TITLE_ROWS + 1
-                for values in ws.iter_rows(values_only=True):
-                    if any(v is not None and v != "" for v in values):
-                        filled += 1
-                        if filled > cap:
-                            truncated = True
-                            break
-                    rows.append(values)
+                for name, path in listed:
+                    if truncated or name not in wb.sheetnames:
+                        continue
+                    ws = wb[name]
+                    if not hasattr(ws, "reset_dimensions"):  # a chartsheet: no cells
+                        continue
+                    # Some writers store a wrong <dimension>; without it openpyxl reads what is there.
+                    ws.reset_dimensions()
+                    rows: list[list[object] | tuple[object, ...]] = []
+                    for values in ws.iter_rows(values_only=True):
+                        if any(v is not None and v != "" for v in values):
+                            filled += 1
+                            if filled > cap:
+                                truncated = True
+                                break
+                        rows.append(values)
+                    scan = scans[path]
+                    _fill_merged(rows, scan.merges)
+                    formulas = set()
+                    for ref in scan.formulas_without_value:
+                        r, c = coordinate_to_tuple(ref)
+                        formulas.add((r - 1, c - 1))
+                    sheets.append(Sheet(name, rows, formulas))
             finally:
                 wb.close()
     except Exception:  # openpyxl raises many kinds on damaged files; all mean the same
         result.errors.append(ImportIssue("文件", MSG_NOT_XLSX))
         return result
-
-    _fill_merged(rows, scan.merges)
-    formulas = set()
-    for ref in scan.formulas_without_value:
-        r, c = coordinate_to_tuple(ref)
-        formulas.add((r - 1, c - 1))
-    return parse_rows(rows, "xlsx", limits, result, formulas, truncated)
+    return parse_sheets(sheets, "xlsx", limits, result, truncated)
 
 
 def _fill_merged(rows: list[list[object] | tuple[object, ...]], merges: list[str]) -> None:
