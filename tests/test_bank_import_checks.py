@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 
 from quiz_app.extensions import db
-from quiz_app.models import Bank, Question
+from quiz_app.models import Bank, Question, User
 from quiz_app.services import banks
 from quiz_app.services.importing import parse_upload
 
@@ -34,8 +34,10 @@ def _count(model: type) -> int:
 
 
 def _bank_id(app: Flask) -> int:
+    """A bank owned by the organizer_client fixture's account, so its pages let them in."""
     with app.app_context():
-        bank_id = banks.get_or_create_bank("核对题库").id
+        owner = db.session.scalar(sa.select(User).where(User.username == "organizer1"))
+        bank_id = banks.get_or_create_bank("核对题库", owner).id
         db.session.commit()
         return bank_id
 
