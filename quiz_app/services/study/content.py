@@ -65,7 +65,7 @@ def new_file_id() -> str:
 
 
 def _mb(limit_bytes: int) -> str:
-    return f"{limit_bytes // 1048576} MB"
+    return f"{limit_bytes / 1048576:g} MB"
 
 
 def read_limited(stream: BinaryIO, limit: int, what: str) -> bytes:
