@@ -40,7 +40,7 @@ def _user() -> User:
 
 
 def _folder() -> Path:
-    return Path(current_app.instance_path) / "uploads" / "study"
+    return content.upload_folder(current_app.instance_path)
 
 
 def _rules() -> studytime.Rules:

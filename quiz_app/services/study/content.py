@@ -167,6 +167,11 @@ def store_stream(folder: Path, stream: BinaryIO, limit: int, what: str) -> tuple
     return file_id, size
 
 
+def upload_folder(instance_path: str | Path) -> Path:
+    """Where study files live: the instance folder's uploads/study."""
+    return Path(instance_path) / "uploads" / "study"
+
+
 def path_of(folder: Path, file_id: str) -> Path:
     """Where a stored file lives; ids are hex only, so no id can leave the folder."""
     if not file_id or any(c not in "0123456789abcdef" for c in file_id):
