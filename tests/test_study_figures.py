@@ -25,12 +25,24 @@ RULES = Rules()
 
 def _study(user, material, minutes: int, *, end: bool = True) -> None:  # type: ignore[no-untyped-def]
     studytime.heartbeat(
-        user, material, page=f"p{user.id}-{material.id}", seq=0, active=True, end_seen=False, rules=RULES
+        user,
+        material,
+        page=f"p{user.id}-{material.id}",
+        seq=0,
+        active=True,
+        end_seen=False,
+        rules=RULES,
     )
     for n in range(1, minutes * 2 + 1):
         clock.advance(seconds=30)
         studytime.heartbeat(
-            user, material, page=f"p{user.id}-{material.id}", seq=n, active=True, end_seen=end, rules=RULES
+            user,
+            material,
+            page=f"p{user.id}-{material.id}",
+            seq=n,
+            active=True,
+            end_seen=end,
+            rules=RULES,
         )
 
 
