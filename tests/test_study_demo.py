@@ -31,3 +31,23 @@ def test_demo_track_is_seeded_once_with_study_time(ctx, tmp_path: Path) -> None:
     assert len(pages) == track.materials[2].page_count == 2
     assert all((tmp_path / f.id).exists() for f in pages)
     assert db.session.scalar(sa.select(sa.func.sum(StudyDay.seconds))) > 0
+
+
+def test_the_study_migration_goes_down_and_up_again(tmp_path: Path) -> None:
+    """Revision 0006 can be undone (every study table goes) and applied again."""
+    from flask_migrate import downgrade, upgrade
+
+    from quiz_app import create_app
+
+    url = f"sqlite:///{tmp_path / 'roundtrip.db'}"
+    other = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": url})
+    tables = {"study_track", "study_material", "study_file", "study_progress", "study_day",
+              "study_presence", "study_track_branch", "study_track_group"}  # fmt: skip
+    with other.app_context():
+        upgrade()
+        assert tables <= set(sa.inspect(db.engine).get_table_names())
+        downgrade(revision="0006@-1")
+        assert not tables & set(sa.inspect(db.engine).get_table_names())
+        upgrade()
+        assert tables <= set(sa.inspect(db.engine).get_table_names())
+        db.engine.dispose()

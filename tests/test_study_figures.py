@@ -196,3 +196,13 @@ def test_todo_lists_open_unfinished_study_with_minutes(app: Flask) -> None:
         assert todo_items(user, clock.now()) == []
         assert todo_items(user, clock.now() + timedelta(days=30)) == []
         db.session.rollback()
+
+
+def test_campaign_materials_have_their_own_study_table(app: Flask, leader_client) -> None:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        campaign = factories.make_campaign(title="保密知识学习月")
+        make_material(None, campaign=campaign)
+        db.session.commit()
+        campaign_id = campaign.id
+    page = leader_client.get(f"/study/stats/campaigns/{campaign_id}").get_data(as_text=True)
+    assert "保密知识学习月" in page and "完成率" in page

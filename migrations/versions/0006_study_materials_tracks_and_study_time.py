@@ -1,5 +1,9 @@
 """study materials tracks and study time
 
+专题 (study_track with its audience tables), study materials and their uploaded files, each
+person's progress per material, credited seconds per person, material and Beijing date
+(study_day), and each person's last accepted heartbeat (study_presence).
+
 Revision ID: 0006
 Revises: 0004
 Create Date: 2026-11-30 12:11:48.300060
