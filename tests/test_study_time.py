@@ -197,3 +197,40 @@ def test_credited_time_is_kept_per_beijing_day_with_the_branch(setup) -> None:  
     assert [(str(r.day), r.seconds, r.branch_id) for r in rows] == [
         ("2026-06-02", 30, user.branch_id)
     ]
+
+
+def test_simultaneous_heartbeats_from_many_phones_credit_the_time_once(app) -> None:  # type: ignore[no-untyped-def]
+    """Six tabs or phones send their heartbeat at the same moment, each in its own transaction:
+    the person's row is locked, so 30 seconds passed and 30 seconds are credited, not 180."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from quiz_app.models import User
+    from quiz_app.models.study import StudyMaterial
+
+    clock.set_now(START)
+    with app.app_context():
+        user = factories.make_user("racer")
+        article = make_material(make_track(), min_seconds=600)
+        beat(user, article, 0, page="first")
+        db.session.commit()
+        user_id, material_id = user.id, article.id
+    clock.advance(seconds=30)
+    barrier = threading.Barrier(6)
+
+    def one(n: int) -> int:
+        with app.app_context():
+            barrier.wait(timeout=30)
+            person, material = (
+                db.session.get(User, user_id),
+                db.session.get(StudyMaterial, material_id),
+            )
+            result = beat(person, material, 1, page=f"phone{n}")
+            db.session.commit()
+            return result.credited
+
+    with ThreadPoolExecutor(6) as pool:
+        credited = list(pool.map(one, range(6)))
+    assert sorted(credited) == [0, 0, 0, 0, 0, 30]
+    with app.app_context():
+        assert db.session.get(StudyProgress, (user_id, material_id)).seconds == 30
