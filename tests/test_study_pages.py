@@ -13,7 +13,7 @@ from flask import Flask
 from quiz_app import clock
 from quiz_app.extensions import db
 from quiz_app.models import User
-from quiz_app.models.study import StudyFile, StudyMaterial, StudyTrack
+from quiz_app.models.study import StudyFile, StudyMaterial, StudyProgress, StudyTrack
 from quiz_app.services.study.content import render_markdown
 from tests import factories
 from tests.conftest import sign_in
@@ -402,3 +402,41 @@ def test_a_draft_track_is_hidden_from_employees(app: Flask, employee_client) -> 
     assert employee_client.get(f"/study/tracks/{track_id}").status_code == 403
     assert employee_client.get(f"/study/materials/{material_id}").status_code == 403
     assert "保密法学习专题" not in employee_client.get("/study/").get_data(as_text=True)
+
+
+def test_organizer_pages_edit_move_and_delete(app: Flask, organizer_client) -> None:  # type: ignore[no-untyped-def]
+    track_id = _organizer_track(app)
+    with app.app_context():
+        track = db.session.get(StudyTrack, track_id)
+        first, second = make_material(track, title="甲"), make_material(track, title="乙")
+        learner = factories.make_user("learner")
+        db.session.add(StudyProgress(user_id=learner.id, material_id=second.id, seconds=10))
+        db.session.commit()
+        first_id, second_id = first.id, second.id
+    for url in ("/study/manage", f"/study/manage/tracks/{track_id}", f"/study/manage/tracks/{track_id}/edit",
+                f"/study/manage/materials/{first_id}", "/study/stats", f"/study/stats/tracks/{track_id}"):  # fmt: skip
+        assert organizer_client.get(url).status_code == 200, url
+    saved = organizer_client.post(
+        f"/study/manage/materials/{first_id}",
+        data={
+            "kind": "article",
+            "title": "甲（修订）",
+            "min_minutes": "2",
+            "body_md": "新正文 <b onmouseover=x>粗</b>",
+        },
+    )
+    assert saved.status_code == 302
+    organizer_client.post(f"/study/manage/materials/{second_id}/move?step=up")
+    with app.app_context():
+        titles = [m.title for m in db.session.get(StudyTrack, track_id).materials]
+        assert titles == ["乙", "甲（修订）"]
+        edited = db.session.get(StudyMaterial, first_id)
+        assert edited.min_seconds == 120 and "onmouseover" not in edited.body_html
+    kept = organizer_client.post(
+        f"/study/manage/materials/{second_id}/delete", follow_redirects=True
+    )
+    assert "已经有人学习过这份资料，不能删除" in kept.get_data(as_text=True)
+    organizer_client.post(f"/study/manage/materials/{first_id}/delete")
+    with app.app_context():
+        assert db.session.get(StudyMaterial, first_id) is None
+        assert db.session.get(StudyMaterial, second_id) is not None

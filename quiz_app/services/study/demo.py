@@ -166,7 +166,9 @@ def _simulate(track: StudyTrack, moment: datetime, count: int, rng: random.Rando
     people = [
         u
         for u in db.session.scalars(
-            sa.select(User).where(User.username.like("D%"), User.active).order_by(User.username)
+            sa.select(User)
+            .where(User.username.like("D%"), ~User.username.like("demo-%"), User.active)
+            .order_by(User.username)
         )
         if u.id not in studied
     ]
