@@ -100,6 +100,7 @@ def test_employee_studies_an_article_to_completion(
     expect(page.get_by_text("完成 1/2 项")).to_be_visible()
     row = page.get_by_role("listitem").filter(has_text="保密法总则导读")
     expect(row.get_by_text("已完成")).to_be_visible()
+    shot(page, "study_track")
     with seed():
         from quiz_app.extensions import db
         from quiz_app.models.study import StudyProgress
