@@ -66,6 +66,15 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "QUIZ_SESSION_IDLE_HOURS": _int("QUIZ_SESSION_IDLE_HOURS", 12),
         "QUIZ_REMEMBER_DAYS": _int("QUIZ_REMEMBER_DAYS", 30),
         "QUIZ_TOKEN_DAYS": _int("QUIZ_TOKEN_DAYS", 7),
+        # Online study: heartbeat every N seconds; the server credits at most N + slack per beat.
+        "QUIZ_STUDY_HEARTBEAT_SECONDS": _int("QUIZ_STUDY_HEARTBEAT_SECONDS", 30),
+        "QUIZ_STUDY_SLACK_SECONDS": _int("QUIZ_STUDY_SLACK_SECONDS", 10),
+        "QUIZ_STUDY_IDLE_SECONDS": _int("QUIZ_STUDY_IDLE_SECONDS", 60),
+        "QUIZ_STUDY_DEFAULT_CAP_MINUTES": _int("QUIZ_STUDY_DEFAULT_CAP_MINUTES", 60),
+        "QUIZ_STUDY_IMAGE_MAX_MB": _int("QUIZ_STUDY_IMAGE_MAX_MB", 5),
+        "QUIZ_STUDY_PDF_MAX_MB": _int("QUIZ_STUDY_PDF_MAX_MB", 20),
+        "QUIZ_STUDY_PDF_MAX_PAGES": _int("QUIZ_STUDY_PDF_MAX_PAGES", 80),
+        "QUIZ_STUDY_VIDEO_MAX_MB": _int("QUIZ_STUDY_VIDEO_MAX_MB", 300),
         "QUIZ_ORG_NAME": os.environ.get("QUIZ_ORG_NAME", "学习竞答平台"),
     }
     if "SECRET_KEY" not in overrides:

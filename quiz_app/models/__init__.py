@@ -1,5 +1,6 @@
 """Typed tables only: no Flask imports beyond the shared ``db`` object."""
 
+from quiz_app.models import study as study  # registers the study tables
 from quiz_app.models.attempt import (
     Attempt,
     AttemptItem,

@@ -101,7 +101,7 @@ def scope_branch_ids(user: User) -> sa.Select[tuple[int]] | None:
 
 def home_links(user: User) -> list[tuple[str, str]]:
     """(endpoint, label) of the work areas a person's roles open, for the home page and menu."""
-    links: list[tuple[str, str]] = []
+    links: list[tuple[str, str]] = [("study.index", "专题学习")]
     if can_organize(user):
         links.append(("campaigns.index", "活动与竞答"))
         links.append(("banks.index", "题库管理"))
