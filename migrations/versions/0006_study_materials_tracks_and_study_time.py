@@ -5,7 +5,7 @@ person's progress per material, credited seconds per person, material and Beijin
 (study_day), and each person's last accepted heartbeat (study_presence).
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-11-30 12:11:48.300060
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0006'
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
