@@ -16,6 +16,11 @@ def can_organize(user: User) -> bool:
     return user.has_role(Role.ORGANIZER) or is_admin(user)
 
 
+def can_edit_campaign(user: User, campaign: object) -> bool:
+    """Whether ``user`` may change ``campaign`` (placeholder; the lead's ownership rule replaces it)."""
+    return can_organize(user)
+
+
 def can_lead(user: User) -> bool:
     return user.has_role(Role.LEADER) or is_admin(user)
 
@@ -55,7 +60,7 @@ def scope_branch_ids(user: User) -> sa.Select[tuple[int]] | None:
 
 def home_links(user: User) -> list[tuple[str, str]]:
     """(endpoint, label) of the work areas a person's roles open, for the home page and menu."""
-    links: list[tuple[str, str]] = []
+    links: list[tuple[str, str]] = [("me.index", "我的学习"), ("reports.index", "一学一报")]
     if can_organize(user):
         links.append(("campaigns.index", "活动与竞答"))
         links.append(("banks.index", "题库管理"))
