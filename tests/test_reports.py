@@ -398,3 +398,28 @@ def test_organizer_creates_a_requirement_on_the_page(app: Flask, site: dict[str,
         assert req is not None and req.min_chars == 200
         assert req.due_at == datetime(2026, 6, 10, 10, 0, tzinfo=UTC)  # 18:00 Beijing
     assert _client(app, "writer").get("/reports/new").status_code == 403
+
+
+def test_demo_has_a_required_report_with_every_state_and_points(app: Flask, runner) -> None:  # type: ignore[no-untyped-def]
+    from quiz_app.models import PointEntry as Entry
+
+    result = runner.invoke(args=["demo", "--no-serve", "--simulate", "5"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        req = db.session.scalar(
+            sa.select(ReportRequirement).where(ReportRequirement.title.like("纪律教育月%"))
+        )
+        assert req is not None and req.campaign is not None
+        figs = figures.requirement_figures(req, clock.now())
+        c = figs.total
+        assert (c.submitted, c.approved, c.returned) == (12, 6, 3)
+        assert c.expected > c.submitted and figs.missing
+        assert all(
+            writing.char_count(r.body) >= 200 for r in db.session.scalars(sa.select(StudyReport))
+        )
+        kinds = set(db.session.scalars(sa.select(Entry.activity)))
+        assert {"report_approved", "quiz_taken"} <= kinds
+    again = runner.invoke(args=["demo", "--no-serve"])
+    assert again.exit_code == 0
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ReportRequirement)) == 1
