@@ -105,6 +105,8 @@ def requirement_figures(
         return RequirementFigures(Counts(), [], [])
     leaf_branches = db.session.scalars(sa.select(Branch).where(Branch.id.in_(list(leaf)))).all()
     ancestor_ids = {int(p) for b in leaf_branches for p in b.path.strip("/").split("/")}
+    if branch_ids is not None:  # a leader's rows stop at the top of their scope
+        ancestor_ids &= set(db.session.scalars(branch_ids))
     shown = in_tree_order(
         list(db.session.scalars(sa.select(Branch).where(Branch.id.in_(ancestor_ids))))
     )
@@ -112,7 +114,8 @@ def requirement_figures(
     rolled: dict[int, Counts] = defaultdict(Counts)
     for b in leaf_branches:
         for p in b.path.strip("/").split("/"):
-            rolled[int(p)].add(leaf[b.id])
+            if int(p) in by_id:
+                rolled[int(p)].add(leaf[b.id])
     total = Counts()
     for c in leaf.values():
         total.add(c)

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from quiz_app.extensions import db
 from quiz_app.models import (
@@ -165,7 +166,9 @@ def visible_requirements(user: User) -> list[ReportRequirement]:
 def requirements_for(user: User) -> list[ReportRequirement]:
     """The requirements ``user`` must write for, soonest due first."""
     rows = db.session.scalars(
-        sa.select(ReportRequirement).order_by(ReportRequirement.due_at, ReportRequirement.id)
+        sa.select(ReportRequirement)
+        .options(selectinload(ReportRequirement.branches), selectinload(ReportRequirement.groups))
+        .order_by(ReportRequirement.due_at, ReportRequirement.id)
     )
     return [r for r in rows if in_audience(user, r)]
 
