@@ -329,3 +329,41 @@ def test_leaderboard_page_shows_people_and_branches(
         assert page.status_code == 200
         assert "人均积分" in page.get_data(as_text=True)
     assert employee_client.get("/points/board?period=century").status_code == 200
+
+
+def test_my_page_lists_results_with_their_review_links_points_and_streak(
+    employee_client: FlaskClient, app: Flask
+) -> None:
+    clock.set_now(T0)
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.username == "employee1"))
+        assert user is not None
+        quiz = make_quiz(
+            make_campaign(title="保密知识学习活动"),
+            make_bank(per_type=1),
+            sections=(("single", 1, "5"),),
+            pass_mark=Decimal(5),
+            time_limit_seconds=None,
+            title="保密法知识测试",
+        )
+        attempt, _ = attempts.start_attempt(quiz, user, T0)
+        _answer_all(attempt, user, right=True)
+        attempts.submit(attempt.id, user, T0 + timedelta(minutes=2))
+        points.award(user.id, "practice_done", "2026-05-31", T0 - timedelta(days=1))
+        attempt_id = attempt.id
+        db.session.commit()
+    page = employee_client.get("/my").get_data(as_text=True)
+    assert "保密法知识测试" in page and "5 / 5 分 · 及格" in page
+    assert f'href="/my/results/{attempt_id}"' in page
+    assert 'id="points-total">6<' in page  # 2 taken + 3 passed + 1 practice
+    assert "连续学习天数" in page and ">2<" in page
+
+
+def test_study_time_rule_change_moves_the_block_size(ctx: None) -> None:
+    admin, user = make_user(roles=["admin"]), make_user()
+    today = date(2026, 6, 1)
+    with pytest.raises(rules.RuleError, match="计分分钟数"):
+        rules.set_rule("study_minutes", 2, 10, date(2026, 6, 2), today, admin)
+    rules.set_rule("study_minutes", 2, 10, date(2026, 6, 2), today, admin, per_minutes=10)
+    assert points.award_study_time(user.id, 25, T0) == 5  # today: 1 per 5 minutes, cap 6
+    assert points.award_study_time(user.id, 25, T0 + timedelta(days=1)) == 4  # 2 per 10 minutes

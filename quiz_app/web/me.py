@@ -45,7 +45,7 @@ def index() -> Any:
         result_url=result_url,
         reports=reports,
         moment=moment,
-        total=points.boards.total(user),
+        total=points.total(user),
         today=points.points_today(user, moment),
         streak=points.streak(user, moment),
         week_rank=points.rank_of(user, *week),

@@ -8,6 +8,7 @@ from quiz_app.services.points.boards import (
     points_today,
     rank_of,
     streak,
+    total,
 )
 from quiz_app.services.points.ledger import (
     award,
@@ -32,4 +33,5 @@ __all__ = [
     "quiz_regraded",
     "rank_of",
     "streak",
+    "total",
 ]
