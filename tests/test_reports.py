@@ -150,6 +150,10 @@ def test_counts_per_branch_with_overdue_and_the_not_yet_list(world: dict) -> Non
     scoped = figures.requirement_figures(req, DUE, access.scope_branch_ids(leader))
     assert scoped.total.expected == 1 and scoped.total.returned == 1
     assert [r.branch.name for r in scoped.rows] == ["党建科"]  # no partial rows above the scope
+    assert requirements.visible_requirements(leader) == [req]
+    elsewhere = make_user(roles=["leader"], scope=make_branch("无关处"))
+    assert requirements.visible_requirements(elsewhere) == []
+    assert requirements.visible_requirements(make_user(roles=["organizer"])) == []
 
 
 def test_exports_contain_the_reports(world: dict) -> None:  # type: ignore[type-arg]

@@ -151,16 +151,29 @@ def counts_scope(user: User, requirement: ReportRequirement) -> sa.Select[tuple[
 
 
 def visible_requirements(user: User) -> list[ReportRequirement]:
-    """Requirements on the organizer/leader list: admins and leaders see all, organizers
-    their own; newest due first."""
-    stmt = sa.select(ReportRequirement).order_by(
-        ReportRequirement.due_at.desc(), ReportRequirement.id.desc()
+    """Requirements on the organizer/leader list, newest due first: admins see all, organizers
+    their own, leaders those whose audience reaches into their part of the tree."""
+    rows = list(
+        db.session.scalars(
+            sa.select(ReportRequirement).order_by(
+                ReportRequirement.due_at.desc(), ReportRequirement.id.desc()
+            )
+        )
     )
-    if not (access.is_admin(user) or access.can_lead(user)):
-        if not access.can_organize(user):
-            return []
-        stmt = stmt.where(ReportRequirement.created_by_id == user.id)
-    return list(db.session.scalars(stmt))
+    if access.is_admin(user):
+        return rows
+    scope = access.leader_scope(user) if access.can_lead(user) else []
+    if scope is None:
+        return rows
+
+    def reaches(r: ReportRequirement) -> bool:
+        return any(
+            b.path.startswith(root.path) or root.path.startswith(b.path)
+            for b in r.branches
+            for root in scope or []
+        )
+
+    return [r for r in rows if can_manage(user, r) or reaches(r)]
 
 
 def requirements_for(user: User) -> list[ReportRequirement]:
