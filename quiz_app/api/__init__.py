@@ -279,4 +279,5 @@ def openapi() -> Any:
     return jsonify(document())
 
 
+from quiz_app.api import reports as _reports  # noqa: E402,F401  (一学一报 draft autosave)
 from quiz_app.api import stats as _stats  # noqa: E402,F401  (registers the statistics routes on bp)

@@ -25,10 +25,12 @@ ATTEMPT_ID = {"name": "attempt_id", "in": "path", "required": True, "schema": {"
 
 def document() -> dict[str, Any]:
     """The whole document (built each time: it is small and never stale)."""
+    from quiz_app.api.reports import openapi_paths as report_paths
     from quiz_app.api.stats import openapi_paths
 
     doc = _core()
     doc["paths"].update(openapi_paths())
+    doc["paths"].update(report_paths())
     return doc
 
 

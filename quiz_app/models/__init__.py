@@ -24,6 +24,15 @@ from quiz_app.models.campaign import (
     ReviewPolicy,
 )
 from quiz_app.models.org import ROLE_LABELS, Branch, Group, LoginFailure, Role, RoleGrant, User
+from quiz_app.models.points import PointEntry, PointRule  # noqa: F401
+from quiz_app.models.reports import (  # noqa: F401
+    ReportPhoto,
+    ReportRequirement,
+    ReportReview,
+    ReportStatus,
+    ReportVersion,
+    StudyReport,
+)
 from quiz_app.models.security import AuditEntry, SessionKind, SignInSession
 
 __all__ = [

@@ -101,7 +101,11 @@ def scope_branch_ids(user: User) -> sa.Select[tuple[int]] | None:
 
 def home_links(user: User) -> list[tuple[str, str]]:
     """(endpoint, label) of the work areas a person's roles open, for the home page and menu."""
-    links: list[tuple[str, str]] = [("study.index", "专题学习")]
+    links: list[tuple[str, str]] = [
+        ("me.index", "我的学习"),
+        ("study.index", "专题学习"),
+        ("reports.index", "一学一报"),
+    ]
     if can_organize(user):
         links.append(("campaigns.index", "活动与竞答"))
         links.append(("banks.index", "题库管理"))

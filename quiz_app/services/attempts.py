@@ -34,7 +34,7 @@ from quiz_app.models import (
     User,
     WrongAnswer,
 )
-from quiz_app.services import campaigns, grading, papers, results
+from quiz_app.services import campaigns, grading, papers, points, results
 from quiz_app.services.importing import OPTION_KEYS
 
 DEFAULT_GRACE = timedelta(seconds=10)
@@ -360,6 +360,7 @@ def finalize(attempt: Attempt, moment: datetime, submitted: bool = False) -> Non
     _wrong_book_from(attempt)
     db.session.flush()
     results.record_final(attempt)
+    points.quiz_finished(attempt)
 
 
 def submit(

@@ -23,7 +23,7 @@ from quiz_app.models import (
     User,
     WrongAnswer,
 )
-from quiz_app.services import campaigns, grading, secrecy
+from quiz_app.services import campaigns, grading, points, secrecy
 
 DAILY_SIZE = 5
 STREAK_TO_CLEAR = 2
@@ -127,7 +127,17 @@ def answer(user: User, question: Question, raw: Any, moment: datetime, kind: str
     )
     cleared = _update_book(user, question, correct, moment)
     db.session.flush()
+    if kind == "daily":
+        _award_if_day_done(user, moment)
     return Feedback(question, revision, stored, correct, cleared)
+
+
+def _award_if_day_done(user: User, moment: datetime) -> None:
+    """The day's set fully answered: the 每日一练 point (once per Beijing day)."""
+    today = daily_set(user, moment)
+    done = answered_today(user, moment)
+    if today and all(q.id in done for q in today):
+        points.award(user.id, "practice_done", day_of(moment), moment)
 
 
 def _update_book(user: User, question: Question, correct: bool, moment: datetime) -> bool:

@@ -31,7 +31,7 @@ from quiz_app.models import (
     RegradeEvent,
     User,
 )
-from quiz_app.services import attempts, results
+from quiz_app.services import attempts, points, results
 from quiz_app.services.importing import QuestionType
 
 TYPE_LABELS = {t.value: t.label for t in QuestionType}
@@ -227,6 +227,7 @@ def regrade_question(
     db.session.add(event)
     db.session.flush()
     results.rebuild(quiz)
+    points.quiz_regraded(quiz.id, [a.user_id for a, _ in targets], moment)
     return event
 
 

@@ -132,6 +132,9 @@ def format_points(value: object) -> str:
 def init_app(app: Flask) -> None:
     """Register blueprints, sign-in, error pages, headers and template helpers."""
     from quiz_app.web import admin, auth, banks, campaigns, dashboard, home, practice, study, take
+    from quiz_app.web.me import bp as me_bp
+    from quiz_app.web.points import bp as points_bp
+    from quiz_app.web.reports import bp as reports_bp
 
     if app.config["QUIZ_PROXY_COUNT"]:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
@@ -151,6 +154,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(campaigns.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(study.bp)
+    app.register_blueprint(reports_bp)
+    app.register_blueprint(points_bp)
+    app.register_blueprint(me_bp)
 
     from quiz_app import api
 
