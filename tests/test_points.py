@@ -215,7 +215,8 @@ def test_quiz_points_on_finishing_and_corrected_by_a_regrade(ctx: None) -> None:
 def test_daily_practice_done_earns_once_a_day(ctx: None) -> None:
     clock.set_now(T0)
     bank = make_bank(per_type=2)
-    make_quiz(make_campaign(closes_at=T0 + timedelta(days=3)), bank)
+    # The running quiz asks only single-choice questions, which practice then withholds.
+    make_quiz(make_campaign(closes_at=T0 + timedelta(days=3)), bank, sections=(("single", 1, "2"),))
     user = make_user()
     today = practice.daily_set(user, T0)
     assert len(today) == 5
@@ -224,7 +225,8 @@ def test_daily_practice_done_earns_once_a_day(ctx: None) -> None:
         practice.answer(user, q, raw, T0, "daily")
         paid = [e for e in entries(user.id) if e.activity == "practice_done"]
         assert len(paid) == (1 if n == len(today) - 1 else 0)
-    practice.answer(user, today[0], "B", T0, "daily")  # answering again pays nothing more
+    again = {"multiple": ["B"], "judge": True, "blank": ["甲", "乙"]}[today[0].type]
+    practice.answer(user, today[0], again, T0, "daily")  # answering again pays nothing more
     done = [e for e in entries(user.id) if e.activity == "practice_done"]
     assert [(e.source_key, e.amount) for e in done] == [("2026-06-01", 1)]
 

@@ -46,7 +46,7 @@ def test_the_study_migration_goes_down_and_up_again(tmp_path: Path) -> None:
     with other.app_context():
         upgrade()
         assert tables <= set(sa.inspect(db.engine).get_table_names())
-        downgrade(revision="0006@-1")
+        downgrade(revision="0005")
         assert not tables & set(sa.inspect(db.engine).get_table_names())
         upgrade()
         assert tables <= set(sa.inspect(db.engine).get_table_names())

@@ -26,6 +26,7 @@ from quiz_app.models.study import (
     StudyPresence,
     StudyProgress,
 )
+from quiz_app.services import points
 from quiz_app.services.study import materials
 
 
@@ -158,9 +159,28 @@ def heartbeat(
         row.end_seen = True
     done = is_done(material, row)
     if done and row.completed_at is None:
-        row.completed_at = moment
+        _complete(row, material, moment)
     db.session.flush()
+    if credit:
+        points.award_study_time(user.id, _minutes_on(user, moment), moment)
     return Beat(credit, row.seconds, required, done)
+
+
+def _complete(row: StudyProgress, material: StudyMaterial, moment: datetime) -> None:
+    """A material is finished: the one place that stamps it and earns its study points."""
+    row.completed_at = moment
+    points.award(row.user_id, "material_finished", f"material:{material.id}", moment)
+
+
+def _minutes_on(user: User, moment: datetime) -> float:
+    """Minutes credited to ``user`` on the Beijing day of ``moment``, over all materials."""
+    day = to_local(moment).date()  # type: ignore[union-attr]
+    seconds = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(StudyDay.seconds), 0)).where(
+            StudyDay.user_id == user.id, StudyDay.day == day
+        )
+    )
+    return int(seconds or 0) / 60
 
 
 def record_open(user: User, material: StudyMaterial, moment: datetime | None = None) -> None:
@@ -171,5 +191,5 @@ def record_open(user: User, material: StudyMaterial, moment: datetime | None = N
         return
     row = progress_row(user, material, moment)
     if row.completed_at is None:
-        row.completed_at = moment
+        _complete(row, material, moment)
     db.session.flush()
