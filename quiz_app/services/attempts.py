@@ -34,6 +34,7 @@ from quiz_app.models import (
     User,
     WrongAnswer,
 )
+from quiz_app.models.attempt import EndReason
 from quiz_app.services import campaigns, grading, papers, results
 from quiz_app.services.importing import OPTION_KEYS
 
@@ -343,6 +344,23 @@ def grade_attempt(attempt: Attempt) -> None:
     attempt.passed = None if pass_mark is None else total >= pass_mark
 
 
+def end_reason(attempt: Attempt, submitted: bool) -> str:
+    """Why an attempt ends now: handed in, its own time limit, or the campaign's close (an early
+    close is marked on the attempt by ``campaigns.close``, which moves its deadline)."""
+    if submitted:
+        return EndReason.SUBMITTED.value
+    if attempt.end_reason == EndReason.CLOSED_EARLY:
+        return EndReason.CLOSED_EARLY.value
+    limit = attempt.quiz.time_limit_seconds
+    if (
+        limit
+        and attempt.deadline is not None
+        and attempt.deadline >= attempt.started_at + timedelta(seconds=limit)
+    ):
+        return EndReason.TIME_UP.value
+    return EndReason.CAMPAIGN_CLOSED.value
+
+
 def finalize(attempt: Attempt, moment: datetime, submitted: bool = False) -> None:
     """Grade from the saved answers and close the attempt. Timed-out attempts end at the deadline."""
     if attempt.is_final:
@@ -354,6 +372,7 @@ def finalize(attempt: Attempt, moment: datetime, submitted: bool = False) -> Non
     if attempt.deadline is not None:
         finished = min(finished, attempt.deadline)
     attempt.status = status.value
+    attempt.end_reason = end_reason(attempt, submitted)
     attempt.finished_at = finished
     attempt.time_used_seconds = max(0, int((finished - attempt.started_at).total_seconds()))
     grade_attempt(attempt)
@@ -482,5 +501,7 @@ def attempt_payload(attempt: Attempt, moment: datetime) -> dict[str, Any]:
             "passed": attempt.passed,
             "time_used_seconds": attempt.time_used_seconds,
             "finished_at": attempt.finished_at.isoformat() if attempt.finished_at else None,
+            "end_reason": attempt.end_reason,
+            "end_label": attempt.end_label,
         }
     return payload

@@ -123,7 +123,7 @@ def format_points(value: object) -> str:
 
 def init_app(app: Flask) -> None:
     """Register blueprints, sign-in, error pages, headers and template helpers."""
-    from quiz_app.web import admin, auth, banks, campaigns, dashboard, home, practice, take
+    from quiz_app.web import admin, auth, banks, campaigns, dashboard, home, practice, results, take
 
     if app.config["QUIZ_PROXY_COUNT"]:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
@@ -142,6 +142,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(practice.bp)
     app.register_blueprint(campaigns.bp)
     app.register_blueprint(dashboard.bp)
+    app.register_blueprint(results.bp)
 
     from quiz_app import api
 
@@ -164,6 +165,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["local"] = clock.format_local
     app.jinja_env.filters["duration"] = clock.format_duration
     app.jinja_env.filters["points"] = format_points
+    app.jinja_env.filters["when"] = clock.format_when
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
