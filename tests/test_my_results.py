@@ -135,7 +135,7 @@ def test_partial_credit_is_shown_per_option_and_only_wrong_filters(
     assert "部分正确（漏选）" in page and "2 / 4 分" in page
     assert 'class="opt-hit key chosen"' in page and 'class="opt-missed key"' in page
     assert "我的答案" in page and "正确答案" in page
-    assert "<th scope=\"row\">多选</th><td>1</td><td>0</td><td>1</td><td>0</td>" in page
+    assert '<th scope="row">多选</th><td>1</td><td>0</td><td>1</td><td>0</td>' in page
     wrong = client.get(f"/my/results/{attempt_id}?only=wrong").get_data(as_text=True)
     assert "多选解析" in wrong and "判断解析" not in wrong and "只看错题 1 题" in wrong
 
@@ -205,7 +205,7 @@ def test_home_lists_what_to_do_first_with_time_left_and_pass_or_fail(
     clock.set_now(T0)
     with app.app_context():
         running = _quiz(title="进行中的竞答", time_limit_seconds=900)
-        soon = _quiz(title="明天截止的竞答", closes_at=T0 + timedelta(hours=20))
+        _quiz(title="明天截止的竞答", closes_at=T0 + timedelta(hours=20))
         failed = _quiz(title="没及格的竞答", pass_mark=9, attempts_allowed=2)
         make_user("r8")
         db.session.commit()

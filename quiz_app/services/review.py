@@ -189,3 +189,24 @@ def summary(questions: list[ReviewedQuestion]) -> list[TypeSummary]:
         s.awarded += q.awarded or 0
         s.score += q.score or 0
     return list(by_type.values())
+
+
+def from_revision(revision: Any, answer: Any, correct: bool, number: int = 1) -> ReviewedQuestion:
+    """A practice answer (stored keys, options in their own order) judged for display."""
+    from quiz_app.services.importing import OPTION_KEYS
+
+    qtype = revision.type
+    if qtype == "judge":
+        key: Any = list(revision.answer) == ["T"]
+    elif qtype == "blank":
+        key = [list(b) for b in revision.blanks]
+    elif qtype == "single":
+        key = revision.answer[0]
+    else:
+        key = list(revision.answer)
+    options = [(OPTION_KEYS[i], text) for i, text in enumerate(revision.options or [])]
+    if qtype not in ("single", "multiple"):
+        options = []
+    return question_review(
+        number, qtype, revision.stem, options, answer, key, correct, revision.explanation or ""
+    )
