@@ -21,6 +21,7 @@ class OptionMark:
     text: str
     is_key: bool
     chosen: bool
+    partly: bool = False  # a multiple-choice answer with something chosen: "漏选" makes sense
 
     @property
     def mark(self) -> str:
@@ -32,6 +33,8 @@ class OptionMark:
 
     @property
     def mark_label(self) -> str:
+        if self.mark == "missed" and not self.partly:
+            return "正确答案"  # a single choice, or nothing chosen: nothing was "left out"
         return MARK_LABELS.get(self.mark, "")
 
 
@@ -113,7 +116,8 @@ def question_review(
         chosen = {mine} if isinstance(mine, str) else set(mine or [])
     else:
         keys, chosen = set(), set()
-    marks = [OptionMark(k, t, k in keys, k in chosen) for k, t in options]
+    partly = qtype == "multiple" and bool(chosen)
+    marks = [OptionMark(k, t, k in keys, k in chosen, partly) for k, t in options]
     blank = (
         mine is None or mine == [] or (qtype == "blank" and not any(str(a).strip() for a in mine))
     )

@@ -1,0 +1,169 @@
+"""An employee's pages around the quiz, on a phone: 我的成绩 reopened a week later, typing a blank
+with half the screen taken by the keyboard, and the answer sheet closed by the backdrop and by
+the phone's back gesture (not leaving the quiz while its clock runs)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from quiz_app import clock
+from tests.browser.conftest import shot, sign_in
+from tests.browser.test_quiz_flows import at, jump, pick, saved, seed_quiz, start_quiz
+
+pytestmark = pytest.mark.browser
+PASSWORD = "Passw0rd2024"
+
+
+def test_a_result_reopens_a_week_later_with_the_answers_released(
+    page: Any, seed: Callable[[], Any], axe_check: Callable[..., Any]
+) -> None:
+    s = seed_quiz(
+        seed,
+        username="wangwu",
+        sections=(("single", 2, "5"), ("multiple", 1, "10"), ("judge", 1, "5")),
+        time_limit_seconds=900,
+        title="保密知识竞答",
+        branch_name="保密办",
+        real_name="王五",
+        review_policy="after_close",
+        closes_at=clock.now() + timedelta(days=2),
+        realistic=True,
+        pass_mark=15,
+    )
+    sign_in(page, s.username, PASSWORD)
+    attempt_id = start_quiz(page, s.quiz_title)
+    at(page, 1, 4, "单选")
+    pick(page, "A")  # wrong on purpose: the review has something to teach
+    saved(page)
+    page.locator(".qbar").get_by_role("button", name="交卷").tap()
+    page.get_by_role("button", name="确认交卷").tap()
+    page.wait_for_url(f"**/my/results/{attempt_id}")
+    expect(page.locator(".end-note")).to_have_text("已交卷")
+    expect(page.get_by_text("正确答案和解析将在活动结束")).to_be_visible()
+    expect(page.get_by_text("解析：")).to_have_count(0)
+
+    # Home: the quiz is done, and its card shows the score and pass/fail — not a dead-end intro.
+    page.goto("/")
+    card = page.locator(".quiz-card", has_text=s.quiz_title)
+    expect(card).to_contain_text(re.compile(r"未及格 · \d+ 分"))  # not a green 已完成
+    expect(card.locator(".state")).to_have_class(re.compile("state-fail"))
+    expect(card).to_contain_text("查看成绩")
+
+    # A week later (the server's clock moved on): the campaign closed, the answers are out.
+    clock.set_now(clock.now() + timedelta(days=7))
+    try:
+        page.goto("/")
+        notice = page.get_by_role("link", name=f"《{s.quiz_title}》已公布答案和解析 ›")
+        expect(notice).to_be_visible()
+        axe_check(page, "home a week later")
+        page.get_by_role("link", name="我的成绩").click()
+        expect(page.get_by_role("heading", name="我的成绩")).to_be_visible()
+        row = page.locator(".result-card", has_text=s.quiz_title)
+        expect(row).to_contain_text("可查看答案和解析")
+        expect(row).to_contain_text(re.compile(r"\d+ 分 · 未及格"))
+        expect(row).not_to_contain_text(".0")
+        axe_check(page, "my results")
+        shot(page, "11-my-results")
+        row.get_by_role("link").click()
+        page.wait_for_url(f"**/my/results/{attempt_id}")
+        expect(page.get_by_text("解析：").first).to_be_visible()
+        expect(page.locator(".type-summary")).to_contain_text("单选")
+        page.get_by_role("link", name=re.compile("^只看错题")).click()
+        expect(page.locator(".review-item.right")).to_have_count(0)
+        expect(page.locator(".review-item").first).to_contain_text("我的答案")
+        axe_check(page, "review, wrong only")
+        shot(page, "12-review-wrong-only", full_page=True)
+    finally:
+        clock.set_now(None)
+
+
+def test_a_blank_being_typed_stays_above_the_bottom_bar_with_the_keyboard_up(
+    new_page: Callable[[], Any], seed: Callable[[], Any]
+) -> None:
+    s = seed_quiz(
+        seed,
+        username="qianba",
+        sections=(("single", 1, "1"), ("blank", 1, "2")),
+        time_limit_seconds=900,
+        title="填空练手",
+        branch_name="人事科",
+        real_name="钱八",
+        realistic=True,
+    )
+    page = new_page()
+    sign_in(page, s.username, PASSWORD)
+    start_quiz(page, s.quiz_title)
+    # An Android keyboard takes half the screen: what is left is 375×370.
+    page.set_viewport_size({"width": 375, "height": 370})
+    page.get_by_role("button", name="下一题").tap()
+    at(page, 2, 2, "填空")
+    last = page.locator("input.qz-blank").last
+    last.tap()
+    expect(last).to_be_focused()
+    page.wait_for_timeout(300)  # the visualViewport resize handler and the scroll
+    box = last.bounding_box()
+    assert box is not None
+    nav = page.locator(".qnav")
+    top_bar = page.locator(".qbar").bounding_box()
+    assert top_bar is not None
+    assert box["y"] >= top_bar["y"] + top_bar["height"] - 1, (box, top_bar)  # not under the top
+    assert box["y"] + box["height"] <= 370, box  # on screen
+    if nav.is_visible():
+        bar = nav.bounding_box()
+        assert bar is not None
+        assert box["y"] + box["height"] <= bar["y"], (box, bar)  # not covered by the bar
+    last.fill("实事求是")
+    saved(page)
+    shot(page, "13-keyboard")
+    # Typing done: the bar is back.
+    page.locator(".qz-stem").tap()
+    expect(nav).to_be_visible()
+
+
+def test_the_answer_sheet_closes_on_its_backdrop_and_on_the_back_gesture(
+    page: Any, seed: Callable[[], Any]
+) -> None:
+    s = seed_quiz(
+        seed,
+        username="zhoujiu",
+        sections=(("single", 3, "1"), ("judge", 1, "1")),
+        time_limit_seconds=900,
+        title="答题卡返回",
+        branch_name="宣传科",
+        real_name="周九",
+    )
+    sign_in(page, s.username, PASSWORD)
+    start_quiz(page, s.quiz_title)
+    quiz_url = page.url
+    sheet = page.get_by_role("dialog", name="答题卡")
+
+    # The dimmed backdrop (above the sheet's panel) closes it.
+    page.get_by_role("button", name="答题卡").tap()
+    expect(sheet).to_be_visible()
+    page.mouse.click(187, 40)
+    expect(sheet).to_be_hidden()
+    assert page.url == quiz_url
+
+    # The phone's back gesture closes the sheet and stays on the quiz, clock running.
+    page.get_by_role("button", name="答题卡").tap()
+    expect(sheet).to_be_visible()
+    page.go_back()
+    expect(sheet).to_be_hidden()
+    assert page.url == quiz_url
+    expect(page.locator(".qnum")).to_have_text("第 1 / 4 题")
+    expect(page.locator(".qz-timer")).to_have_text(re.compile(r"剩余 1[45]:\d\d"))
+
+    # Closed with its own button, then a jump: no history entry is left behind for back to eat.
+    jump(page, 3)
+    at(page, 3, 4, "单选")
+    page.get_by_role("button", name="答题卡").tap()
+    sheet.get_by_role("button", name="关闭").tap()
+    expect(sheet).to_be_hidden()
+    page.wait_for_timeout(200)
+    assert page.evaluate("() => history.state && history.state.qzSheet") in (None, False)
