@@ -179,22 +179,46 @@ def test_the_result_says_truthfully_how_the_quiz_ended(
         assert db.session.get(Attempt, attempt_id).end_reason == api["result"]["end_reason"]
 
 
-def test_handing_in_after_an_early_close_within_the_grace_counts_as_handed_in(
+def test_a_hand_in_after_the_deadline_is_the_deadlines_doing(
+    app: Flask, client: FlaskClient
+) -> None:
+    """Inside the grace after an early close, or the page's own hand-in as its countdown ends: the
+    result says why it really ended, not 已交卷."""
+    clock.set_now(T0)
+    with app.app_context():
+        quiz_id = _quiz(attempts_allowed=3)
+        make_user("r7")
+        db.session.commit()
+    sign_in(client, "r7")
+    early = _take(client, quiz_id, {"judge": True}, submit=False)
+    with app.app_context():
+        campaigns.close(db.session.get(Quiz, quiz_id).campaign)
+        db.session.commit()
+    clock.set_now(T0 + timedelta(seconds=2))  # inside the grace: the answers still count
+    client.post(f"/api/v1/attempts/{early}/submit")
+    result = client.get(f"/api/v1/attempts/{early}").get_json()["result"]
+    assert result["end_reason"] == "closed_early" and result["score"] == "5.00"
+
+
+def test_the_pages_own_hand_in_at_zero_says_time_up_and_a_tap_before_says_handed_in(
     app: Flask, client: FlaskClient
 ) -> None:
     clock.set_now(T0)
     with app.app_context():
-        quiz_id = _quiz()
-        make_user("r7")
+        quiz_id = _quiz(attempts_allowed=3)
+        make_user("r7b")
         db.session.commit()
-    sign_in(client, "r7")
-    attempt_id = _take(client, quiz_id, {"judge": True}, submit=False)
-    with app.app_context():
-        campaigns.close(db.session.get(Quiz, quiz_id).campaign)
-        db.session.commit()
-    clock.set_now(T0 + timedelta(seconds=2))
-    client.post(f"/api/v1/attempts/{attempt_id}/submit")
-    assert client.get(f"/api/v1/attempts/{attempt_id}").get_json()["result"]["end_reason"] == (
+    sign_in(client, "r7b")
+    by_page = _take(client, quiz_id, {"judge": True}, submit=False)
+    clock.set_now(T0 + timedelta(minutes=10) - timedelta(seconds=1))  # the phone's clock is ahead
+    client.post(f"/api/v1/attempts/{by_page}/submit", json={"auto": True})
+    assert client.get(f"/api/v1/attempts/{by_page}").get_json()["result"]["end_reason"] == (
+        "time_up"
+    )
+    by_hand = _take(client, quiz_id, {"judge": True}, submit=False)
+    clock.advance(minutes=1)
+    client.post(f"/api/v1/attempts/{by_hand}/submit", json={"auto": True})  # 9 minutes left
+    assert client.get(f"/api/v1/attempts/{by_hand}").get_json()["result"]["end_reason"] == (
         "submitted"
     )
 

@@ -294,7 +294,10 @@ def _core() -> dict[str, Any]:
                                     ],
                                     "description": "结束原因：已交卷 / 时间到 / 组织者提前结束 / 活动截止",
                                 },
-                                "end_label": {"type": "string", "description": "结束原因的中文说明"},
+                                "end_label": {
+                                    "type": "string",
+                                    "description": "结束原因的中文说明",
+                                },
                             },
                         },
                     },

@@ -179,9 +179,10 @@ def browser() -> Iterator[Any]:
 EMPLOYEE_PATHS = re.compile(r"^/(|login|logout|password|quizzes/.*|attempts/.*|my/.*|practice/.*)$")
 TAP_MIN, FONT_MIN = 44, 14
 TAP_CHECK_PREFIX = "[tap-check] "
-TAP_CHECK_JS = """
+TAP_CHECK_JS = (
+    """
 (() => {
-  const TAP = %d, FONT = %d, PREFIX = %r;
+  const TAP = __TAP__, FONT = __FONT__, PREFIX = "__PREFIX__";
   const told = new Set();
   function shown(el) {
     for (let e = el; e; e = e.parentElement) {
@@ -255,7 +256,10 @@ TAP_CHECK_JS = """
     new MutationObserver(soon).observe(document.body, {childList: true, subtree: true, attributes: true});
   });
 })();
-""" % (TAP_MIN, FONT_MIN, TAP_CHECK_PREFIX)
+""".replace("__TAP__", str(TAP_MIN))
+    .replace("__FONT__", str(FONT_MIN))
+    .replace("__PREFIX__", TAP_CHECK_PREFIX)
+)
 
 
 @dataclass
