@@ -25,7 +25,7 @@ def test_a_result_reopens_a_week_later_with_the_answers_released(
 ) -> None:
     s = seed_quiz(
         seed,
-        username="wangwu",
+        username="wangwu_r",
         sections=(("single", 2, "5"), ("multiple", 1, "10"), ("judge", 1, "5")),
         time_limit_seconds=900,
         title="保密知识竞答",
@@ -167,3 +167,49 @@ def test_the_answer_sheet_closes_on_its_backdrop_and_on_the_back_gesture(
     expect(sheet).to_be_hidden()
     page.wait_for_timeout(200)
     assert page.evaluate("() => history.state && history.state.qzSheet") in (None, False)
+
+
+def test_practice_shows_my_answer_and_the_wrong_book_runs_in_one_go(
+    page: Any, seed: Callable[[], Any], axe_check: Callable[..., Any]
+) -> None:
+    s = seed_quiz(
+        seed,
+        username="wushi",
+        sections=(("single", 1, "1"),),
+        time_limit_seconds=900,
+        title="练习用竞答",
+        branch_name="后勤科",
+        real_name="吴十",
+        realistic=True,
+    )
+    sign_in(page, s.username, PASSWORD)
+    expect(page.locator(".todo-practice")).to_contain_text("今日 5 题 · 已做 0 题")
+    page.goto("/practice/")
+    axe_check(page, "practice")
+    page.get_by_role("link", name="开始练习").click()
+    wrong = 0
+    for _ in range(5):
+        expect(page.locator(".practice-question")).to_be_visible()
+        choices = page.locator(
+            ".practice-question input[type=radio], .practice-question input[type=checkbox]"
+        )
+        if choices.count():
+            choices.first.check()  # often wrong: the book gets something
+        else:
+            page.locator(".practice-question input[type=text]").first.fill("不知道")
+        page.get_by_role("button", name="提交").click()
+        expect(page.locator(".answer-pair")).to_contain_text("我的答案")
+        if page.get_by_text("✗ 回答错误").count():
+            wrong += 1
+            if wrong == 1:
+                axe_check(page, "practice feedback")
+                shot(page, "14-practice-feedback")
+        page.locator(".btn-primary.btn-block").click()
+    expect(page.get_by_text("今天的练习已完成")).to_be_visible()
+    page.goto("/")
+    expect(page.locator(".todo-practice")).to_contain_text("今日已完成")
+    if wrong:
+        page.goto("/practice/")
+        page.get_by_role("button", name="开始错题重练").click()
+        expect(page.locator(".crumbs")).to_contain_text(f"错题重练 · 第 1 / {wrong} 题")
+        axe_check(page, "wrong-book run")
