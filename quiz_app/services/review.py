@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 TYPE_LABELS = {"single": "单选", "multiple": "多选", "judge": "判断", "blank": "填空"}
-MARK_LABELS = {"hit": "选对", "missed": "漏选", "extra": "错选"}
+MARK_LABELS = {"hit": "选对", "missed": "漏选", "extra": "错选", "key": "正确答案"}
 
 
 @dataclass(frozen=True)
@@ -33,8 +33,6 @@ class OptionMark:
 
     @property
     def mark_label(self) -> str:
-        if self.mark == "missed" and not self.partly:
-            return "正确答案"  # a single choice, or nothing chosen: nothing was "left out"
         return MARK_LABELS.get(self.mark, "")
 
 
