@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -302,3 +303,22 @@ def test_a_campaign_closed_long_ago_leaves_home_but_stays_in_my_results(
     assert "去年的竞答" in client.get("/my/results/").get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Campaign, db.session.get(Quiz, quiz_id).campaign_id) is not None
+
+
+def test_option_marks_say_left_out_only_where_something_was_chosen() -> None:
+    from quiz_app.services import review
+
+    opts = [("A", "甲"), ("B", "乙"), ("C", "丙")]
+    single = review.question_review(1, "single", "题", opts, "A", "B", False)
+    assert [o.mark_label for o in single.options] == ["错选", "正确答案", ""]
+    nothing = review.question_review(1, "multiple", "题", opts, None, ["A", "C"], False)
+    assert nothing.verdict_label == "未作答"
+    assert [o.mark_label for o in nothing.options] == ["正确答案", "", "正确答案"]
+    partly = review.question_review(
+        1, "multiple", "题", opts, ["A"], ["A", "C"], False, awarded=Decimal("1"), score=Decimal(2)
+    )
+    assert partly.verdict_label == "部分正确（漏选）"
+    assert [o.mark_label for o in partly.options] == ["选对", "", "漏选"]
+    both = review.question_review(1, "multiple", "题", opts, ["A", "B"], ["A", "C"], False)
+    assert both.verdict_label == "错误（错选）"
+    assert [o.mark_label for o in both.options] == ["选对", "错选", "漏选"]

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 TYPE_LABELS = {"single": "单选", "multiple": "多选", "judge": "判断", "blank": "填空"}
-MARK_LABELS = {"hit": "选对", "missed": "漏选", "extra": "错选", "key": "正确答案"}
+MARK_LABELS = {"hit": "选对", "missed": "漏选", "extra": "错选", "answer": "正确答案"}
 
 
 @dataclass(frozen=True)
@@ -25,10 +25,11 @@ class OptionMark:
 
     @property
     def mark(self) -> str:
-        """ "hit" (a right option chosen), "missed" (a right one left out), "extra" (a wrong one
-        chosen), or "" (a wrong one left alone)."""
+        """ "hit" (a right option chosen), "missed" (a right one left out of a multiple choice
+        where something was chosen), "answer" (the right one, not chosen, otherwise), "extra" (a
+        wrong one chosen), or "" (a wrong one left alone)."""
         if self.is_key:
-            return "hit" if self.chosen else "missed"
+            return "hit" if self.chosen else ("missed" if self.partly else "answer")
         return "extra" if self.chosen else ""
 
     @property

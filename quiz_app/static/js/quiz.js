@@ -117,7 +117,7 @@
   }
   function points(s) {
     var n = Number(s);
-    return (isNaN(n) ? s : String(Math.round(n * 10) / 10)) + " 分";
+    return (isNaN(n) ? s : String(Math.round(n * 100) / 100)) + " 分"; // "3", "1.5", "0.25" as the server writes
   }
 
   function answered(q, a) {
