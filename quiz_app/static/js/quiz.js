@@ -823,8 +823,28 @@
     pump();
   });
   window.addEventListener("offline", updateStatus);
+  // Back to the page (screen unlocked, app switched back): the server may have moved on — an
+  // early close moves the deadline, another phone may have handed in. Re-read the clock and state.
+  function resync() {
+    if (!data || finishing || leaving) return;
+    var sentAt = Date.now();
+    request("GET", cfg.api).then(
+      function (res) {
+        if (!res.ok || finishing) return;
+        if (res.json.status !== "in_progress") {
+          endedElsewhere();
+          return;
+        }
+        clockSample(res.json.server_time, sentAt);
+        deadline = parseTime(res.json.deadline);
+        tick();
+      },
+      function () { /* offline: the queue and the clock carry on */ }
+    );
+  }
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "hidden") flushTyping();
+    else resync();
   });
   window.addEventListener("pagehide", flushTyping);
   window.addEventListener("pageshow", function (ev) {
