@@ -24,6 +24,12 @@ class ResultRow:
     review_note: str  # when not: why, in words
 
 
+def counted_attempt_id(user: User, quiz_id: int) -> int | None:
+    """The attempt that counts for the person's score in a quiz (best or last), if any."""
+    row = db.session.get(QuizResult, (quiz_id, user.id))
+    return row.attempt_id if row is not None else None
+
+
 def review_note(attempt: Attempt, moment: datetime) -> str:
     """Empty when the review is open; else when it opens, or that it never does."""
     if attempts.review_allowed(attempt, moment):

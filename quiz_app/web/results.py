@@ -9,13 +9,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from quiz_app.clock import now
 from quiz_app.extensions import db
-from quiz_app.models import Attempt, QuizResult
+from quiz_app.models import Attempt
 from quiz_app.services import attempts, campaigns, my_results, results, review
 
 bp = Blueprint("results", __name__, url_prefix="/my/results")
@@ -64,10 +63,6 @@ def show(attempt_id: int) -> Any:
         summary=review.summary(questions),
         only_wrong=only_wrong,
         standing=results.standing(attempt.quiz, current_user),
-        counted_id=db.session.scalar(
-            sa.select(QuizResult.attempt_id).where(
-                QuizResult.quiz_id == attempt.quiz_id, QuizResult.user_id == current_user.id
-            )
-        ),
+        counted_id=my_results.counted_attempt_id(current_user, attempt.quiz_id),
         state=state,
     )

@@ -11,8 +11,8 @@ from flask_login import current_user, login_required
 
 from quiz_app.clock import now
 from quiz_app.extensions import db
-from quiz_app.models import Attempt, CampaignStatus, Quiz, QuizResult
-from quiz_app.services import attempts, campaigns
+from quiz_app.models import Attempt, CampaignStatus, Quiz
+from quiz_app.services import attempts, campaigns, my_results
 from quiz_app.services.attempts import AttemptError
 from quiz_app.services.papers import section_label
 from quiz_app.web.forms import ConfirmForm
@@ -53,9 +53,9 @@ def quiz(quiz_id: int) -> Any:
     )
     if state is None or (not state.can_start and state.in_progress_id is None):
         # Nothing left to start here: a completed quiz leads to its result, not to an intro.
-        counted = db.session.get(QuizResult, (quiz.id, current_user.id))
+        counted = my_results.counted_attempt_id(current_user, quiz.id)
         if counted is not None:
-            return redirect(url_for("results.show", attempt_id=counted.attempt_id))
+            return redirect(url_for("results.show", attempt_id=counted))
     return render_template(
         "take/quiz.html",
         quiz=quiz,
