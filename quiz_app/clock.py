@@ -59,3 +59,14 @@ def format_duration(seconds: int | None) -> str:
     if minutes:
         return f"{minutes}分{secs:02d}秒" if secs else f"{minutes}分钟"
     return f"{secs}秒"
+
+
+def format_when(moment: datetime | None, today: datetime | None = None) -> str:
+    """The one date form on people's pages: "12月7日 17:14" (Beijing time), with the year in front
+    ("2025年12月7日 17:14") only when it is not this year; empty for None."""
+    local = to_local(moment)
+    if local is None:
+        return ""
+    this_year = to_local(today or now()).year  # type: ignore[union-attr]
+    text = f"{local.month}月{local.day}日 {local:%H:%M}"
+    return text if local.year == this_year else f"{local.year}年{text}"

@@ -102,8 +102,13 @@ def runner(app: Flask):  # type: ignore[no-untyped-def]
     return app.test_cli_runner()
 
 
-def sign_in(client: FlaskClient, username: str, password: str = DEFAULT_PASSWORD):  # type: ignore[no-untyped-def]
-    return client.post("/login", data={"username": username, "password": password})
+def sign_in(  # type: ignore[no-untyped-def]
+    client: FlaskClient, username: str, password: str = DEFAULT_PASSWORD, *, remember: bool = False
+):
+    data = {"username": username, "password": password}
+    if remember:
+        data["remember"] = "y"  # 记住我: the session outlives a week away
+    return client.post("/login", data=data)
 
 
 def _signed_in(app: Flask, role: str | None) -> FlaskClient:

@@ -49,16 +49,19 @@ def test_start_resume_and_result_with_review(app: Flask, client: FlaskClient) ->
     assert "继续答题" in client.get(f"/quizzes/{quiz_id}").get_data(as_text=True)
     assert client.post(f"/quizzes/{quiz_id}/start").headers["Location"] == attempt_url  # resumes
     attempt_id = int(attempt_url.rsplit("/", 1)[1])
-    assert client.get(f"{attempt_url}/result").headers["Location"] == attempt_url  # not final yet
+    result_url = f"/my/results/{attempt_id}"
+    assert client.get(f"{attempt_url}/result").headers["Location"] == result_url  # old address
+    assert client.get(result_url).headers["Location"] == attempt_url  # not final yet
     payload = client.get(f"/api/v1/attempts/{attempt_id}").get_json()
     qid = payload["questions"][0]["id"]
     client.put(f"/api/v1/attempts/{attempt_id}/answers/{qid}", json={"answer": True, "seq": 1})
     client.post(f"/api/v1/attempts/{attempt_id}/submit")
-    assert client.get(attempt_url).headers["Location"].endswith("/result")
-    result = client.get(f"{attempt_url}/result").get_data(as_text=True)
+    assert client.get(attempt_url).headers["Location"] == result_url
+    result = client.get(result_url).get_data(as_text=True)
     assert "5</strong> / 5 分" in result and "判断解析" in result and "第 1 名 / 1 人" in result
-    again = client.get(f"/quizzes/{quiz_id}").get_data(as_text=True)
-    assert "您已用完全部作答机会" in again
+    assert "已交卷" in result
+    # No attempts left: the quiz's card and address lead to the result, not to a dead-end intro.
+    assert client.get(f"/quizzes/{quiz_id}").headers["Location"] == result_url
 
 
 def test_nobody_else_reads_my_result(app: Flask, client: FlaskClient) -> None:
@@ -75,7 +78,8 @@ def test_nobody_else_reads_my_result(app: Flask, client: FlaskClient) -> None:
     client.post("/logout")
     sign_in(client, "t4")
     assert client.get(attempt_url).status_code == 404
-    assert client.get(f"{attempt_url}/result").status_code == 404
+    assert client.get(f"{attempt_url}/result").headers["Location"].startswith("/my/results/")
+    assert client.get(attempt_url.replace("/attempts/", "/my/results/")).status_code == 404
 
 
 def test_overdue_attempt_is_finished_when_its_page_is_opened(
@@ -91,7 +95,6 @@ def test_overdue_attempt_is_finished_when_its_page_is_opened(
     sign_in(client, "t5")
     attempt_url = client.post(f"/quizzes/{quiz_id}/start").headers["Location"]
     clock.set_now(T0 + timedelta(minutes=11))
-    assert client.get(attempt_url).headers["Location"].endswith("/result")
-    assert "时间到，已按保存的答案自动交卷" in client.get(f"{attempt_url}/result").get_data(
-        as_text=True
-    )
+    result_url = client.get(attempt_url).headers["Location"]
+    assert result_url.startswith("/my/results/")
+    assert "时间到，已按保存的答案自动交卷" in client.get(result_url).get_data(as_text=True)

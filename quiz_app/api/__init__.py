@@ -267,7 +267,9 @@ def save(attempt_id: int, question_id: int) -> Any:
 @authenticated
 def submit(attempt_id: int) -> Any:
     moment = now()
-    attempt = attempts.submit(attempt_id, g.api_user, moment, grace())
+    body = request.get_json(silent=True)
+    by_clock = isinstance(body, dict) and body.get("auto") is True  # the page's countdown ended
+    attempt = attempts.submit(attempt_id, g.api_user, moment, grace(), by_clock=by_clock)
     db.session.commit()
     return jsonify(attempts.attempt_payload(attempt, moment))
 

@@ -332,6 +332,21 @@ def _core() -> dict[str, Any]:
                                 "passed": {"type": ["boolean", "null"]},
                                 "time_used_seconds": {"type": ["integer", "null"]},
                                 "finished_at": {"type": ["string", "null"], "format": "date-time"},
+                                "end_reason": {
+                                    "type": ["string", "null"],
+                                    "enum": [
+                                        "submitted",
+                                        "time_up",
+                                        "closed_early",
+                                        "campaign_closed",
+                                        None,
+                                    ],
+                                    "description": "结束原因：已交卷 / 时间到 / 组织者提前结束 / 活动截止",
+                                },
+                                "end_label": {
+                                    "type": "string",
+                                    "description": "结束原因的中文说明",
+                                },
                             },
                         },
                     },

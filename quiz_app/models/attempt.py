@@ -29,6 +29,24 @@ class AttemptStatus(StrEnum):
         ]
 
 
+class EndReason(StrEnum):
+    """Why an attempt became final, said truthfully on the quiz page and the result."""
+
+    SUBMITTED = "submitted"  # the person handed in
+    TIME_UP = "time_up"  # the quiz's own time limit ran out
+    CLOSED_EARLY = "closed_early"  # the organizer ended the campaign early
+    CAMPAIGN_CLOSED = "campaign_closed"  # the campaign reached its closing time
+
+    @property
+    def label(self) -> str:
+        return {
+            "submitted": "已交卷",
+            "time_up": "时间到，已按保存的答案自动交卷",
+            "closed_early": "组织者提前结束了活动，已按保存的答案自动交卷",
+            "campaign_closed": "活动已截止，已按保存的答案自动交卷",
+        }[self.value]
+
+
 class Attempt(db.Model):
     """One go at a quiz. At most one is in progress per person and quiz (a partial unique index),
     and (quiz, person, number) is unique, so concurrent starts cannot exceed the allowance."""
@@ -48,6 +66,11 @@ class Attempt(db.Model):
             "status IN ('in_progress', 'submitted', 'timed_out')", name="status_known"
         ),
         sa.Index("ix_attempt_quiz_status", "quiz_id", "status"),
+        sa.CheckConstraint(
+            "end_reason IS NULL OR end_reason IN "
+            "('submitted', 'time_up', 'closed_early', 'campaign_closed')",
+            name="end_reason_known",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -71,6 +94,11 @@ class Attempt(db.Model):
     passed: Mapped[bool | None]
     time_used_seconds: Mapped[int | None]
     last_seq: Mapped[int] = mapped_column(sa.BigInteger, default=0, comment="已接受的最大保存序号")
+    end_reason: Mapped[str | None] = mapped_column(
+        sa.String(16),
+        comment="结束原因：submitted/time_up/closed_early/campaign_closed；"
+        "交卷时写定（提前结束活动时预先记为 closed_early）",
+    )
 
     quiz: Mapped[Quiz] = relationship()
     user: Mapped[User] = relationship()
@@ -82,6 +110,15 @@ class Attempt(db.Model):
     @property
     def is_final(self) -> bool:
         return self.status != AttemptStatus.IN_PROGRESS
+
+    @property
+    def end_label(self) -> str:
+        """How it ended, in words (attempts finalised before the reason was kept say less)."""
+        if not self.is_final:
+            return ""
+        if self.end_reason:
+            return EndReason(self.end_reason).label
+        return "已交卷" if self.status == AttemptStatus.SUBMITTED else "已按保存的答案自动交卷"
 
 
 class AttemptItem(db.Model):

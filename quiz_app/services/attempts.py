@@ -34,6 +34,7 @@ from quiz_app.models import (
     User,
     WrongAnswer,
 )
+from quiz_app.models.attempt import EndReason
 from quiz_app.services import campaigns, grading, papers, points, results
 from quiz_app.services.importing import OPTION_KEYS
 
@@ -343,10 +344,31 @@ def grade_attempt(attempt: Attempt) -> None:
     attempt.passed = None if pass_mark is None else total >= pass_mark
 
 
-def finalize(attempt: Attempt, moment: datetime, submitted: bool = False) -> None:
-    """Grade from the saved answers and close the attempt. Timed-out attempts end at the deadline."""
+def end_reason(attempt: Attempt, submitted: bool) -> str:
+    """Why an attempt ends now: handed in, its own time limit, or the campaign's close (an early
+    close is marked on the attempt by ``campaigns.close``, which moves its deadline)."""
+    if submitted:
+        return EndReason.SUBMITTED.value
+    if attempt.end_reason == EndReason.CLOSED_EARLY:
+        return EndReason.CLOSED_EARLY.value
+    limit = attempt.quiz.time_limit_seconds
+    if (
+        limit
+        and attempt.deadline is not None
+        and attempt.deadline >= attempt.started_at + timedelta(seconds=limit)
+    ):
+        return EndReason.TIME_UP.value
+    return EndReason.CAMPAIGN_CLOSED.value
+
+
+def finalize(
+    attempt: Attempt, moment: datetime, submitted: bool = False, reason: str | None = None
+) -> None:
+    """Grade from the saved answers and close the attempt. Timed-out attempts end at the deadline.
+    ``reason`` overrides the end reason (a hand-in the deadline caused)."""
     if attempt.is_final:
         return
+    reason = reason or end_reason(attempt, submitted)
     if submitted:
         status, finished = AttemptStatus.SUBMITTED, moment
     else:
@@ -354,6 +376,7 @@ def finalize(attempt: Attempt, moment: datetime, submitted: bool = False) -> Non
     if attempt.deadline is not None:
         finished = min(finished, attempt.deadline)
     attempt.status = status.value
+    attempt.end_reason = reason
     attempt.finished_at = finished
     attempt.time_used_seconds = max(0, int((finished - attempt.started_at).total_seconds()))
     grade_attempt(attempt)
@@ -363,14 +386,34 @@ def finalize(attempt: Attempt, moment: datetime, submitted: bool = False) -> Non
     points.quiz_finished(attempt)
 
 
+CLOCK_SLACK = timedelta(seconds=5)  # how far a phone's estimate of the server clock may be off
+
+
 def submit(
-    attempt_id: int, user: User, moment: datetime, grace: timedelta = DEFAULT_GRACE
+    attempt_id: int,
+    user: User,
+    moment: datetime,
+    grace: timedelta = DEFAULT_GRACE,
+    by_clock: bool = False,
 ) -> Attempt:
-    """Hand in; idempotent. After deadline + grace it is graded as timed out, from saved answers."""
+    """Hand in; idempotent. After deadline + grace it is graded as timed out, from saved answers.
+
+    A hand-in after the deadline (inside the grace), or the page's own when its countdown ended
+    (``by_clock``, believed within a few seconds of the deadline), is the deadline's doing: its end
+    reason says 时间到 / 活动截止 / 提前结束, not 已交卷."""
     attempt = _owned(attempt_id, user)
     if attempt.is_final:
         return attempt
-    finalize(attempt, moment, submitted=not overdue(attempt, moment, grace))
+    deadline = attempt.deadline
+    by_deadline = deadline is not None and (
+        moment > deadline or (by_clock and moment >= deadline - CLOCK_SLACK)
+    )
+    finalize(
+        attempt,
+        moment,
+        submitted=not overdue(attempt, moment, grace),
+        reason=end_reason(attempt, False) if by_deadline else None,
+    )
     return attempt
 
 
@@ -483,5 +526,7 @@ def attempt_payload(attempt: Attempt, moment: datetime) -> dict[str, Any]:
             "passed": attempt.passed,
             "time_used_seconds": attempt.time_used_seconds,
             "finished_at": attempt.finished_at.isoformat() if attempt.finished_at else None,
+            "end_reason": attempt.end_reason,
+            "end_label": attempt.end_label,
         }
     return payload

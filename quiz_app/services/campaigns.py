@@ -166,7 +166,7 @@ def close(campaign: Campaign, moment: datetime | None = None) -> None:
             Attempt.status == AttemptStatus.IN_PROGRESS,
             sa.or_(Attempt.deadline.is_(None), Attempt.deadline > moment),
         )
-        .values(deadline=moment)
+        .values(deadline=moment, end_reason="closed_early")  # finalize keeps it unless handed in
     )
 
 

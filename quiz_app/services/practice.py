@@ -221,3 +221,24 @@ def book_entry(user: User, question_id: int, moment: datetime) -> WrongAnswer | 
             book_condition(user, moment), WrongAnswer.question_id == question_id
         )
     )
+
+
+def redo_queue(
+    user: User, moment: datetime, bank_id: int | None = None, question_type: str | None = None
+) -> list[WrongAnswer]:
+    """错题重练 in one run: the open wrong-answer entries, optionally of one bank and one question
+    type, in a fixed order (by question) so a run can step on with "after this question"."""
+    entries = db.session.scalars(
+        sa.select(WrongAnswer)
+        .where(book_condition(user, moment))
+        .where(WrongAnswer.bank_id == bank_id if bank_id else sa.true())
+        .order_by(WrongAnswer.question_id)
+    ).all()
+    if question_type:
+        entries = [
+            e
+            for e in entries
+            if e.question.current_revision is not None
+            and e.question.current_revision.type == question_type
+        ]
+    return list(entries)

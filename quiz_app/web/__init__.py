@@ -131,7 +131,18 @@ def format_points(value: object) -> str:
 
 def init_app(app: Flask) -> None:
     """Register blueprints, sign-in, error pages, headers and template helpers."""
-    from quiz_app.web import admin, auth, banks, campaigns, dashboard, home, practice, study, take
+    from quiz_app.web import (
+        admin,
+        auth,
+        banks,
+        campaigns,
+        dashboard,
+        home,
+        practice,
+        results,
+        study,
+        take,
+    )
     from quiz_app.web.me import bp as me_bp
     from quiz_app.web.points import bp as points_bp
     from quiz_app.web.reports import bp as reports_bp
@@ -157,6 +168,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(points_bp)
     app.register_blueprint(me_bp)
+    app.register_blueprint(results.bp)
 
     from quiz_app import api
 
@@ -179,6 +191,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["local"] = clock.format_local
     app.jinja_env.filters["duration"] = clock.format_duration
     app.jinja_env.filters["points"] = format_points
+    app.jinja_env.filters["when"] = clock.format_when
 
     @app.context_processor
     def _globals() -> dict[str, Any]:

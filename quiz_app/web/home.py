@@ -1,4 +1,4 @@
-"""The home page: what is open for this person, and the work areas their roles open."""
+"""The home page: what this person should do next (services/todo.py), and their work areas."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from typing import Any
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
-from quiz_app.services import access, campaigns
+from quiz_app.clock import now
+from quiz_app.services import access, my_results, todo
 from quiz_app.services.branches import full_name
 
 bp = Blueprint("home", __name__)
@@ -17,11 +18,17 @@ bp = Blueprint("home", __name__)
 @login_required
 def index() -> Any:
     user = current_user._get_current_object()
+    moment = now()
+    items = todo.todo_items(user, moment)
     return render_template(
         "home/index.html",
         branch_name=full_name(user.branch),
         links=access.home_links(user),
-        open_items=campaigns.open_quizzes_for(user),
+        pending=[i for i in items if not i.done],
+        done=[i for i in items if i.done],
+        released=my_results.released(user, moment),
+        points_today=todo.points_today(user, moment),
+        moment=moment,
     )
 
 

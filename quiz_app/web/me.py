@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, url_for
 from flask_login import current_user, login_required
 
 from quiz_app.clock import now
@@ -19,9 +19,8 @@ bp = Blueprint("me", __name__)
 
 
 def result_url(attempt_id: int) -> str:
-    """Where one result is reopened (the 我的成绩 pages); a literal path until merged, then
-    ``url_for`` of that blueprint."""
-    return f"/my/results/{attempt_id}"
+    """Where one result is reopened (the 我的成绩 pages)."""
+    return url_for("results.show", attempt_id=attempt_id)
 
 
 @bp.get("/my")

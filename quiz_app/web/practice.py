@@ -11,7 +11,7 @@ from werkzeug.datastructures import MultiDict
 from quiz_app.clock import now
 from quiz_app.extensions import db
 from quiz_app.models import Question
-from quiz_app.services import practice
+from quiz_app.services import practice, review
 from quiz_app.services.grading import AnswerShapeError
 from quiz_app.services.importing import OPTION_KEYS
 from quiz_app.web.forms import ConfirmForm
@@ -50,11 +50,15 @@ def _render_question(
     )
 
 
-def _feedback(feedback: practice.Feedback, next_url: str, mode: str) -> Any:
+def _feedback(
+    feedback: practice.Feedback, next_url: str, mode: str, next_label: str | None = None
+) -> Any:
     return render_template(
         "practice/feedback.html",
         fb=feedback,
+        q=review.from_revision(feedback.revision, feedback.answer, feedback.correct),
         next_url=next_url,
+        next_label=next_label,
         mode=mode,
         labels=TYPE_LABELS,
         keys=OPTION_KEYS,
@@ -70,6 +74,7 @@ def index() -> Any:
     book = practice.book(current_user, moment)
     return render_template(
         "practice/index.html",
+        labels=TYPE_LABELS,
         today=today,
         done=done,
         right=sum(1 for q in today if done.get(q.id)),
@@ -79,7 +84,14 @@ def index() -> Any:
 
 
 def _answer_posted(
-    question: Question, moment: Any, kind: str, action: str, mode: str, next_url: str, **page: Any
+    question: Question,
+    moment: Any,
+    kind: str,
+    action: str,
+    mode: str,
+    next_url: str,
+    next_label: str | None = None,
+    **page: Any,
 ) -> Any:
     """The POST half shared by 每日一练 and the wrong-answer book: grade, commit, show feedback —
     or show the question again with the reason it was not accepted."""
@@ -95,7 +107,7 @@ def _answer_posted(
     except AnswerShapeError as exc:
         return _render_question(question, action, mode, str(exc), **page)
     db.session.commit()
-    return _feedback(feedback, next_url, mode)
+    return _feedback(feedback, next_url, mode, next_label)
 
 
 @bp.route("/daily", methods=["GET", "POST"])
@@ -138,3 +150,52 @@ def redo(question_id: int) -> Any:
             entry=entry,
         )
     return _render_question(entry.question, action, "wrong", entry=entry)
+
+
+def _run_filters() -> tuple[int | None, str | None]:
+    bank_id = request.args.get("bank", type=int) or None
+    question_type = request.args.get("type") or None
+    if question_type is not None and question_type not in TYPE_LABELS:
+        abort(404)
+    return bank_id, question_type
+
+
+@bp.route("/wrong/run", methods=["GET", "POST"])
+@login_required
+def redo_run() -> Any:
+    """错题重练 as one run through every open wrong answer (of a bank / a type, if chosen): one tap
+    per question to answer, one to go on; ``after`` is the last question answered in this run."""
+    moment = now()
+    bank_id, question_type = _run_filters()
+    after = request.args.get("after", type=int) or 0
+    queue = practice.redo_queue(current_user, moment, bank_id, question_type)
+    ahead = [e for e in queue if e.question_id > after]
+    filters = {"bank": bank_id, "type": question_type}
+    if request.method == "POST":
+        entry = next(
+            (e for e in queue if e.question_id == request.form.get("question_id", type=int)), None
+        )
+        if entry is None:
+            abort(404)
+        later = [e for e in queue if e.question_id > entry.question_id]
+        return _answer_posted(
+            entry.question,
+            moment,
+            "wrongbook",
+            url_for("practice.redo_run", after=after or None, **filters),
+            "run",
+            url_for("practice.redo_run", after=entry.question_id, **filters),
+            "下一题" if later else "完成本轮",
+            entry=entry,
+            progress=(len(queue) - len(ahead) + 1, len(queue)),
+        )
+    if not ahead:
+        return render_template("practice/run_done.html", left=len(queue), filters=filters)
+    entry = ahead[0]
+    return _render_question(
+        entry.question,
+        url_for("practice.redo_run", after=after or None, **filters),
+        "run",
+        entry=entry,
+        progress=(len(queue) - len(ahead) + 1, len(queue)),
+    )

@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from quiz_app.clock import now
 from quiz_app.extensions import db
 from quiz_app.models import Attempt, CampaignStatus, Quiz
-from quiz_app.services import attempts, campaigns, results
+from quiz_app.services import attempts, campaigns, my_results
 from quiz_app.services.attempts import AttemptError
 from quiz_app.services.papers import section_label
 from quiz_app.web.forms import ConfirmForm
@@ -51,6 +51,11 @@ def quiz(quiz_id: int) -> Any:
     state = next(
         (s for s in campaigns.open_quizzes_for(current_user) if s.quiz.id == quiz.id), None
     )
+    if state is None or (not state.can_start and state.in_progress_id is None):
+        # Nothing left to start here: a completed quiz leads to its result, not to an intro.
+        counted = my_results.counted_attempt_id(current_user, quiz.id)
+        if counted is not None:
+            return redirect(url_for("results.show", attempt_id=counted))
     return render_template(
         "take/quiz.html",
         quiz=quiz,
@@ -82,29 +87,12 @@ def start(quiz_id: int) -> Any:
 def attempt(attempt_id: int) -> Any:
     attempt = _my_attempt(attempt_id)
     if attempt.is_final:
-        return redirect(url_for("take.result", attempt_id=attempt.id))
+        return redirect(url_for("results.show", attempt_id=attempt.id))
     return render_template("take/attempt.html", attempt=attempt, quiz=attempt.quiz)
 
 
 @bp.get("/attempts/<int:attempt_id>/result")
 @login_required
 def result(attempt_id: int) -> Any:
-    attempt = _my_attempt(attempt_id)
-    if not attempt.is_final:
-        return redirect(url_for("take.attempt", attempt_id=attempt.id))
-    moment = now()
-    return render_template(
-        "take/result.html",
-        attempt=attempt,
-        quiz=attempt.quiz,
-        payload=attempts.attempt_payload(attempt, moment),
-        standing=results.standing(attempt.quiz, current_user),
-        state=next(
-            (
-                s
-                for s in campaigns.open_quizzes_for(current_user, moment)
-                if s.quiz.id == attempt.quiz_id
-            ),
-            None,
-        ),
-    )
+    """The old address of a result: results live under 我的成绩 now."""
+    return redirect(url_for("results.show", attempt_id=attempt_id))

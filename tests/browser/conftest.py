@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import threading
@@ -164,14 +165,114 @@ def browser() -> Iterator[Any]:
         browser.close()
 
 
+# --- tap targets and text size, on every page a test visits ---------------------------------------
+#
+# The rule (phones first, 375 px wide): every visible tap target is at least 44×44 CSS px, and every
+# visible piece of text is at least 14 px. Tap targets are a[href], button, select, textarea,
+# summary, text-like inputs, and for a checkbox or radio its label (the input itself is exempt when
+# a visible label carries it). Exempt: a link inside running text (display inline, and its parent
+# has words of its own besides the link — WCAG 2.5.8's "inline" exception), anything 1 px or
+# smaller (screen-reader-only text) or off screen (the skip link until focused), and text inside
+# an element hidden from everyone. Checked at load and again whenever the page changes (the quiz is
+# drawn by script), reported through the console and enforced on employee pages only (below); on
+# organizer / leader / admin pages the findings are printed, not failed.
+EMPLOYEE_PATHS = re.compile(r"^/(|login|logout|password|quizzes/.*|attempts/.*|my/.*|practice/.*)$")
+TAP_MIN, FONT_MIN = 44, 14
+TAP_CHECK_PREFIX = "[tap-check] "
+TAP_CHECK_JS = (
+    """
+(() => {
+  const TAP = __TAP__, FONT = __FONT__, PREFIX = "__PREFIX__";
+  const told = new Set();
+  function shown(el) {
+    for (let e = el; e; e = e.parentElement) {
+      const st = getComputedStyle(e);
+      if (st.display === "none" || st.visibility === "hidden" || e.hidden) return false;
+    }
+    return true;
+  }
+  function name(el) {
+    const cls = (el.getAttribute("class") || "").trim().split(/\\s+/).filter(Boolean).slice(0, 2);
+    const text = (el.innerText || el.value || el.getAttribute("aria-label") || "").trim().replace(/\\s+/g, " ");
+    return el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + cls.map(c => "." + c).join("") +
+      (text ? ' "' + text.slice(0, 16) + '"' : "");
+  }
+  function inRunningText(a) {
+    if (getComputedStyle(a).display !== "inline") return false;
+    const p = a.parentElement;
+    return !!p && Array.prototype.some.call(p.childNodes, n => n !== a && (
+      (n.nodeType === 3 && n.textContent.trim()) ||
+      (n.nodeType === 1 && n.tagName !== "A" && getComputedStyle(n).display === "inline" && n.textContent.trim())));
+  }
+  function labelOf(input) {
+    return input.closest("label") || (input.id && document.querySelector('label[for="' + input.id + '"]'));
+  }
+  function measure(el) {
+    const r = el.getBoundingClientRect();
+    if (r.width <= 1 || r.height <= 1 || r.right <= 0 || r.left >= innerWidth) return null;
+    return r;
+  }
+  function check() {
+    const found = [];
+    document.querySelectorAll("a[href], button, input, select, textarea, summary, label").forEach(el => {
+      const tag = el.tagName;
+      const type = (el.getAttribute("type") || "").toLowerCase();
+      let target = el;
+      if (tag === "INPUT" && type === "hidden") return;
+      if (tag === "LABEL") {
+        const control = el.control || el.querySelector("input");
+        if (!control || !["checkbox", "radio"].includes(control.type)) return;
+      }
+      if (tag === "INPUT" && (type === "checkbox" || type === "radio")) {
+        const label = labelOf(el);
+        if (label && shown(label) && measure(label)) return;  // the label is the target
+      }
+      if (tag === "A" && inRunningText(el)) return;
+      if (!shown(target)) return;
+      const r = measure(target);
+      if (r && (r.width < TAP - 0.5 || r.height < TAP - 0.5))
+        found.push("tap " + name(target) + " " + Math.round(r.width) + "×" + Math.round(r.height));
+    });
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    const fonts = new Set();
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const el = n.parentElement;
+      if (!n.textContent.trim() || !el || fonts.has(el) || ["SCRIPT", "STYLE", "NOSCRIPT"].includes(el.tagName)) continue;
+      fonts.add(el);
+      const size = parseFloat(getComputedStyle(el).fontSize);
+      if (size < FONT - 0.05 && shown(el) && measure(el)) found.push("font " + name(el) + " " + size.toFixed(1) + "px");
+    }
+    found.forEach(f => {
+      const key = location.pathname + " " + f;
+      if (told.has(key)) return;
+      told.add(key);
+      console.debug(PREFIX + location.pathname + " | " + f);
+    });
+  }
+  let timer = null;
+  function soon() { clearTimeout(timer); timer = setTimeout(check, 250); }
+  addEventListener("load", () => {
+    check();
+    new MutationObserver(soon).observe(document.body, {childList: true, subtree: true, attributes: true});
+  });
+})();
+""".replace("__TAP__", str(TAP_MIN))
+    .replace("__FONT__", str(FONT_MIN))
+    .replace("__PREFIX__", TAP_CHECK_PREFIX)
+)
+
+
 @dataclass
 class Gates:
-    """What a page did that it must not: other hosts, console errors, uncaught exceptions."""
+    """What a page did that it must not: other hosts, console errors, uncaught exceptions, and
+    (employee pages) tap targets under 44 px or text under 14 px."""
 
     host: str
     foreign: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     allowed_errors: list[str] = field(default_factory=list)
+    small: list[str] = field(default_factory=list)  # on employee pages: fail
+    small_elsewhere: list[str] = field(default_factory=list)  # other roles' pages: printed
 
     def attach(self, page: Any) -> None:
         page.on("request", self._request)
@@ -186,12 +287,22 @@ class Gates:
             self.foreign.append(request.url)
 
     def _console(self, msg: Any) -> None:
+        if msg.text.startswith(TAP_CHECK_PREFIX):
+            finding = msg.text[len(TAP_CHECK_PREFIX) :]
+            path = finding.split(" | ", 1)[0]
+            (self.small if EMPLOYEE_PATHS.match(path) else self.small_elsewhere).append(finding)
+            return
         if msg.type == "error" and not any(a in msg.text for a in self.allowed_errors):
             self.errors.append(f"console: {msg.text} @ {msg.location.get('url', '')}")
 
     def check(self) -> None:
+        for finding in self.small_elsewhere:
+            print(f"tap-check (not enforced): {finding}")
         assert not self.foreign, f"requests left the app's host: {self.foreign}"
         assert not self.errors, f"errors in the browser: {self.errors}"
+        assert not self.small, "tap targets under 44×44 px or text under 14 px:\n" + "\n".join(
+            self.small
+        )
 
 
 @dataclass
@@ -211,6 +322,7 @@ def new_page(browser: Any, live_server: LiveServer) -> Iterator[Callable[[], Any
         context = browser.new_context(base_url=live_server.url, **PHONE)
         context.set_default_timeout(10_000)
         gates = Gates(live_server.host)
+        context.add_init_script(TAP_CHECK_JS)
         page = context.new_page()
         gates.attach(page)
         page.gates = gates  # type: ignore[attr-defined]

@@ -74,7 +74,7 @@ def test_page_weight(page: Any, seed: Callable[[], Any]) -> None:
     figures["quiz"], details["quiz"] = transferred(page, open_quiz)
     page.locator(".qbar").get_by_role("button", name="交卷").tap()
     page.get_by_role("button", name="确认交卷").tap()
-    page.wait_for_url("**/result")
+    page.wait_for_url("**/my/results/*")
     figures["result"], details["result"] = transferred(page, lambda: page.goto(page.url))
 
     for name, size in figures.items():

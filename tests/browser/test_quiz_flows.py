@@ -102,10 +102,14 @@ BLANK_ANSWERS = {"中国共产党党员必须": ["人民", "共产主义"], "党
 
 
 def party_bank():  # type: ignore[no-untyped-def]
+    from quiz_app.extensions import db
+    from quiz_app.models import Question
     from quiz_app.services import banks
     from quiz_app.services.importing import QuestionData, QuestionType
 
     bank = banks.get_or_create_bank("党章党规学习题库")
+    if db.session.scalar(sa.select(sa.func.count()).where(Question.bank_id == bank.id)):
+        return bank  # seeded by an earlier test of this session
     for kind, stem, options, key, explanation in PARTY_BANK:
         blank = kind == "blank"
         data = QuestionData(
@@ -132,6 +136,9 @@ def seed_quiz(
     branch_name: str = "综合办公室",
     real_name: str = "张晓明",
     realistic: bool = False,
+    review_policy: str = "immediate",
+    closes_at: Any = None,
+    pass_mark: int | None = None,
 ) -> Seeded:
     """A person in a branch of their own, and an open quiz for that branch (review immediate)."""
     from tests import factories
@@ -146,14 +153,17 @@ def seed_quiz(
             must_change=must_change,
         )
         bank = party_bank() if realistic else factories.make_bank(per_type=3)
-        campaign = factories.make_campaign([branch], title="2025年“学党章 守党规”知识竞答")
+        campaign = factories.make_campaign(
+            [branch], title="2025年“学党章 守党规”知识竞答", closes_at=closes_at
+        )
         quiz = factories.make_quiz(
             campaign,
             bank,
             sections=sections,
             time_limit_seconds=time_limit_seconds,
             title=title,
-            review_policy="immediate",
+            review_policy=review_policy,
+            pass_mark=pass_mark,
         )
         return Seeded(username, quiz.id, quiz.title)
 
@@ -252,8 +262,9 @@ def test_employee_takes_a_quiz_on_a_phone(
     page.get_by_role("button", name="修改密码").click()
     expect(page.get_by_text("密码已修改")).to_be_visible()
 
-    # The home page shows the open quiz.
-    expect(page.get_by_role("heading", name="正在进行")).to_be_visible()
+    # The home page is a to-do list: the open quiz first, with its action.
+    expect(page.get_by_role("heading", name=re.compile("^待完成"))).to_be_visible()
+    expect(page.locator(".quiz-card").first).to_contain_text("开始答题")
     expect(page.get_by_text(s.quiz_title)).to_be_visible()
     axe_check(page, "home")
     shot(page, "02-home")
@@ -357,7 +368,7 @@ def test_employee_takes_a_quiz_on_a_phone(
     expect(confirm.get_by_role("button", name="继续作答")).to_be_focused()
     shot(page, "05-submit-confirm")
     confirm.get_by_role("button", name="确认交卷").tap()
-    page.wait_for_url(f"**/attempts/{attempt_id}/result")
+    page.wait_for_url(f"**/my/results/{attempt_id}")
 
     # 1+0+1+2+1+0+2+0 = 7 of 11, with the answers and 解析.
     expect(page.locator(".score")).to_have_text(re.compile(r"^\s*7 / 11 分\s*$"))
@@ -394,10 +405,18 @@ def test_time_runs_out_and_the_page_hands_in(
     page.get_by_label("第1空").fill("甲")
     saved(page)
 
-    # The last minute is announced; at zero the page hands in by itself.
+    # The last minute is announced and shown; at zero the page hands in by itself and says why.
     expect(page.locator(".qz-timer")).to_have_class(re.compile("urgent"))
     expect(page.locator("[aria-live=assertive]")).to_contain_text("还剩", timeout=15_000)
-    page.wait_for_url(f"**/attempts/{attempt_id}/result", timeout=35_000)
+    banner = page.locator(".qz-banner")
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text(re.compile(r"还剩 (1 分钟|\d+ 秒)，时间到会自动交卷"))
+    expect(banner).to_have_class(re.compile("last"), timeout=20_000)  # red from 10 seconds
+    expect(page.locator(".qz-finishing")).to_contain_text(
+        "时间到，已按保存的答案自动交卷", timeout=25_000
+    )
+    page.wait_for_url(f"**/my/results/{attempt_id}", timeout=35_000)
+    expect(page.locator(".end-note")).to_have_text("时间到，已按保存的答案自动交卷")
 
     # Graded from the saved answers: 1 + 1 + half of the two blanks (2) = 3 of 4.
     expect(page.locator(".score")).to_have_text(re.compile(r"^\s*3 / 4 分\s*$"))
@@ -430,8 +449,10 @@ def test_second_phone_continues_and_the_first_learns_it_is_over(
 
     # The same person on another phone resumes; its saves continue the sequence, so they count.
     sign_in(second, s.username, "Passw0rd2024")
-    second.get_by_role("link", name=re.compile(s.quiz_title)).click()
-    second.get_by_role("link", name="继续答题").click()
+    card = second.get_by_role("link", name=re.compile(s.quiz_title))
+    expect(card).to_contain_text("继续答题")  # the card of an attempt in progress goes straight in
+    expect(card).to_contain_text(re.compile(r"剩余 (9|10)分"))  # with its own time left
+    card.click()
     expect(second.locator(".qnum")).to_be_visible()
     jump(second, 1)
     expect(option(second, "B").locator("input")).to_be_checked()
@@ -442,11 +463,12 @@ def test_second_phone_continues_and_the_first_learns_it_is_over(
     # Handed in there; the first phone's next save is refused (409) and it shows the result.
     second.locator(".qbar").get_by_role("button", name="交卷").tap()
     second.get_by_role("button", name="确认交卷").tap()
-    second.wait_for_url(f"**/attempts/{attempt_id}/result")
+    second.wait_for_url(f"**/my/results/{attempt_id}")
     first.gates.allowed_errors.append("status of 409")
     first.get_by_role("button", name="下一题").tap()
     pick(first, "正确")
-    first.wait_for_url(f"**/attempts/{attempt_id}/result")
+    expect(first.locator(".qz-finishing")).to_contain_text("本次作答已交卷")  # said, then left
+    first.wait_for_url(f"**/my/results/{attempt_id}")
     assert attempt_items(seed, attempt_id)[3] == (None, False)
 
 

@@ -117,7 +117,7 @@
   }
   function points(s) {
     var n = Number(s);
-    return (isNaN(n) ? s : String(Math.round(n * 10) / 10)) + " 分";
+    return (isNaN(n) ? s : String(Math.round(n * 100) / 100)) + " 分"; // "3", "1.5", "0.25" as the server writes
   }
 
   function answered(q, a) {
@@ -182,6 +182,40 @@
     window.location.assign(cfg.result);
   }
 
+  // The attempt ended without this page handing it in (time, an early close, another phone):
+  // say how, truthfully, from the server's record, before leaving for the result.
+  var ending = false;
+  function endedElsewhere() {
+    if (ending || leaving) return;
+    ending = true;
+    request("GET", cfg.api).then(
+      function (res) {
+        var r = res.ok && res.json.result;
+        if (r && r.end_label) showEnd(r.end_reason === "submitted" ? "本次作答已交卷（可能在另一部手机上）" : r.end_label);
+        else goResult();
+      },
+      function () { goResult(); }
+    );
+  }
+  function showEnd(text) {
+    finishing = true;
+    ending = true;
+    Array.prototype.forEach.call(root.querySelectorAll("input, button"), function (el) { el.disabled = true; });
+    closeSheet();
+    closeConfirm();
+    if (!els.finishing) {
+      goResult();
+      return;
+    }
+    els.finishing.hidden = false;
+    els.finishing.classList.add("auto", "qz-ended");
+    els.finishing.textContent = "";
+    els.finishing.appendChild(h("span", { text: text + "。" }));
+    els.finishing.appendChild(h("a", { class: "btn btn-primary qz-ended-go", href: cfg.result, on: { click: function () { forget(); } } }, "查看成绩"));
+    els.alarm.textContent = text;
+    window.setTimeout(goResult, 4000);
+  }
+
   // --- saving ------------------------------------------------------------------------------------
   function nextSeq() {
     seq = Math.max(seq, load("seq", 0)) + 1;
@@ -239,7 +273,7 @@
           net.ok = true;
           pump();
         } else if (res.status === 409) {
-          goResult();
+          endedElsewhere();
         } else if (res.status === 422 || res.status === 404) {
           done(entry);
           showError((res.json && res.json.error) || "答案格式不正确");
@@ -295,7 +329,7 @@
     }
     if (els.save.textContent !== text) els.save.textContent = text;
     els.save.className = "qz-save " + cls;
-    if (finishing) {
+    if (finishing && !ending) {
       els.finishing.textContent = queue.length
         ? (navigator.onLine === false || !net.ok ? "正在交卷：网络中断，恢复后自动继续…" : "正在交卷：保存最后的答案…")
         : "正在交卷…";
@@ -342,7 +376,8 @@
     els.timer = h("span", { class: "qz-timer", role: "timer" });
     els.save = h("span", { class: "qz-save qz-save-ok", role: "status", "aria-live": "polite", text: "已保存" });
     els.submitTop = h("button", { type: "button", class: "btn btn-primary qbar-submit", on: { click: confirmSubmit } }, "交卷");
-    els.bar = h("div", { class: "qbar" }, h("div", { class: "qbar-info" }, els.timer, els.save), els.submitTop);
+    els.banner = h("p", { class: "qz-banner", hidden: true });
+    els.bar = h("div", { class: "qbar" }, h("div", { class: "qbar-info" }, els.timer, els.save), els.submitTop, els.banner);
     els.alarm = h("p", { class: "sr-only", "aria-live": "assertive", "aria-atomic": "true" });
     els.card = h("section", { class: "qcard card", "aria-labelledby": "qz-head" });
     els.error = h("p", { class: "qerror", role: "alert" });
@@ -392,6 +427,7 @@
     );
     var sheet = h("div", { id: "qz-sheet", class: "qz-overlay qz-sheet", role: "dialog", "aria-modal": "true", "aria-labelledby": "qz-sheet-title", hidden: true }, panel);
     sheet.addEventListener("keydown", function (ev) { if (ev.key === "Escape") closeSheet(); trapTab(ev, sheet); });
+    sheet.addEventListener("click", function (ev) { if (ev.target === sheet) closeSheet(); }); // the dimmed backdrop
     return sheet;
   }
 
@@ -409,6 +445,7 @@
     );
     var dlg = h("div", { class: "qz-overlay qz-confirm", role: "alertdialog", "aria-modal": "true", "aria-labelledby": "qz-confirm-title", "aria-describedby": "qz-confirm-text", hidden: true }, box);
     dlg.addEventListener("keydown", function (ev) { if (ev.key === "Escape") closeConfirm(); trapTab(ev, dlg); });
+    dlg.addEventListener("click", function (ev) { if (ev.target === dlg) closeConfirm(); });
     return dlg;
   }
 
@@ -466,6 +503,7 @@
         input.value = Array.isArray(a) && a[i] != null ? a[i] : "";
         input.addEventListener("input", function () { typed(q); });
         input.addEventListener("blur", flushTyping);
+        input.addEventListener("focus", function (ev) { keepInView(ev.target); });
         set.appendChild(h("div", { class: "qz-blank-row" }, h("label", { for: id, text: "第" + (i + 1) + "空" }), input));
       }
     }
@@ -555,14 +593,26 @@
     document.body.classList.remove("qz-has-overlay");
     if (lastFocus && document.contains(lastFocus)) lastFocus.focus();
   }
+  // The sheet is a history entry while open: the phone's back gesture closes it instead of
+  // leaving the quiz (whose clock keeps running).
   function openSheet() {
     flushTyping();
     refreshMarks();
     openOverlay(els.sheet, data.questions[index]._cell);
+    try {
+      window.history.pushState({ qzSheet: true }, "");
+    } catch (e) {
+      /* no history API: the close button and the backdrop still work */
+    }
   }
   function closeSheet() {
+    if (!els.sheet || els.sheet.hidden) return;
     closeOverlay(els.sheet);
+    if (window.history.state && window.history.state.qzSheet) window.history.back();
   }
+  window.addEventListener("popstate", function () {
+    if (els.sheet && !els.sheet.hidden) closeOverlay(els.sheet);
+  });
   function confirmSubmit() {
     if (finishing) return;
     flushTyping();
@@ -574,7 +624,7 @@
     openOverlay(els.confirm, els.confirmBack);
   }
   function closeConfirm() {
-    closeOverlay(els.confirm);
+    if (els.confirm) closeOverlay(els.confirm);
   }
 
   function showError(msg) {
@@ -583,6 +633,45 @@
   function clearError() {
     if (els.error) els.error.textContent = "";
   }
+
+  // --- the on-screen keyboard --------------------------------------------------------------------
+  // An Android keyboard can take half the screen; the fixed 上一题/答题卡/下一题 bar then sits over
+  // the field being typed in. While a text field has focus and the visible viewport is short,
+  // the bar steps aside (class kb-open), and the field is scrolled between the top bar and the
+  // bottom of what is visible.
+  function visibleBox() {
+    var vv = window.visualViewport;
+    var top = vv ? vv.offsetTop : 0;
+    var height = vv ? vv.height : window.innerHeight;
+    return { top: top, bottom: top + height, height: height };
+  }
+  function typingField() {
+    var el = document.activeElement;
+    return el && el.tagName === "INPUT" && el.type === "text" && root.contains(el) ? el : null;
+  }
+  function keepInView(el) {
+    if (!el || !els.nav) return;
+    var box = visibleBox();
+    var squeezed = box.height < window.screen.height * 0.6 || box.height < 480;
+    document.body.classList.toggle("kb-open", squeezed);
+    var above = els.bar ? els.bar.getBoundingClientRect().bottom : 0;
+    var below = squeezed ? box.bottom : Math.min(box.bottom, els.nav.getBoundingClientRect().top);
+    var r = el.getBoundingClientRect();
+    var label = el.parentNode && el.parentNode.querySelector("label");
+    var want = label ? label.getBoundingClientRect().top : r.top;
+    if (r.bottom + 8 > below) window.scrollBy(0, r.bottom + 8 - below);
+    else if (want - 8 < above) window.scrollBy(0, want - 8 - above);
+  }
+  function viewportChanged() {
+    var el = typingField();
+    if (el) keepInView(el);
+    else document.body.classList.remove("kb-open");
+  }
+  if (window.visualViewport) window.visualViewport.addEventListener("resize", viewportChanged);
+  window.addEventListener("resize", viewportChanged);
+  document.addEventListener("focusout", function () {
+    window.setTimeout(function () { if (!typingField()) document.body.classList.remove("kb-open"); }, 50);
+  });
 
   // --- time --------------------------------------------------------------------------------------
   function pad(n) {
@@ -603,6 +692,15 @@
       crossed.forEach(function (mark) { announced[mark] = true; });
       els.alarm.textContent = left > 55 ? "还剩 1 分钟，时间到会自动交卷" : "还剩 " + left + " 秒，时间到会自动交卷";
     }
+    // Seen as well as heard: a banner under the countdown from 1 minute, red from 10 seconds.
+    if (left > 0 && left <= 60 && !finishing) {
+      var words = left > 55 ? "还剩 1 分钟" : "还剩 " + left + " 秒";
+      els.banner.textContent = words + "，时间到会自动交卷";
+      els.banner.hidden = false;
+      els.banner.classList.toggle("last", left <= 10);
+    } else if (!els.banner.hidden) {
+      els.banner.hidden = true;
+    }
     if (left <= 0 && !finishing) {
       els.alarm.textContent = "时间到，正在自动交卷";
       finish(true);
@@ -610,9 +708,11 @@
   }
 
   // --- finishing ---------------------------------------------------------------------------------
+  var autoFinish = false;
   function finish(auto) {
     if (finishing) return;
     finishing = true;
+    autoFinish = !!auto;
     closeSheet();
     closeConfirm();
     flushTyping();
@@ -633,10 +733,13 @@
   function doSubmit() {
     if (submitting || leaving) return;
     submitting = true;
-    request("POST", cfg.submit, {}).then(
+    request("POST", cfg.submit, autoFinish ? { auto: true } : {}).then(
       function (res) {
         submitting = false;
-        if (res.ok || res.status === 409) {
+        var r = res.ok && res.json.result;
+        if (r && r.end_reason && r.end_reason !== "submitted") {
+          showEnd(r.end_label);
+        } else if (res.ok || res.status === 409) {
           goResult();
         } else if (res.status >= 500) {
           window.setTimeout(doSubmit, 2000);
@@ -720,8 +823,28 @@
     pump();
   });
   window.addEventListener("offline", updateStatus);
+  // Back to the page (screen unlocked, app switched back): the server may have moved on — an
+  // early close moves the deadline, another phone may have handed in. Re-read the clock and state.
+  function resync() {
+    if (!data || finishing || leaving) return;
+    var sentAt = Date.now();
+    request("GET", cfg.api).then(
+      function (res) {
+        if (!res.ok || finishing) return;
+        if (res.json.status !== "in_progress") {
+          endedElsewhere();
+          return;
+        }
+        clockSample(res.json.server_time, sentAt);
+        deadline = parseTime(res.json.deadline);
+        tick();
+      },
+      function () { /* offline: the queue and the clock carry on */ }
+    );
+  }
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "hidden") flushTyping();
+    else resync();
   });
   window.addEventListener("pagehide", flushTyping);
   window.addEventListener("pageshow", function (ev) {
