@@ -59,6 +59,8 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         # Saves are accepted this long after an attempt's deadline (the network's share of time).
         "QUIZ_SAVE_GRACE_SECONDS": _int("QUIZ_SAVE_GRACE_SECONDS", 10),
         "QUIZ_PROXY_COUNT": _int("QUIZ_PROXY_COUNT", 0),
+        # Meeting check-in by QR is accepted this long before the start and after the end.
+        "QUIZ_CHECKIN_MARGIN_MINUTES": _int("QUIZ_CHECKIN_MARGIN_MINUTES", 30),
         "QUIZ_ORG_NAME": os.environ.get("QUIZ_ORG_NAME", "学习竞答平台"),
     }
     if "SECRET_KEY" not in overrides:

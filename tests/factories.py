@@ -56,7 +56,8 @@ def make_user(
         user.groups.append(group)
     db.session.add(user)
     db.session.flush()
-    set_roles(user, {Role(r) for r in roles}, scope.id if scope else None)
+    scope_id = scope.id if scope else None
+    set_roles(user, {Role(r) for r in roles}, scope_id, scope_id)  # leader's or secretary's scope
     db.session.flush()
     return user
 

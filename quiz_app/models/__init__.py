@@ -56,3 +56,4 @@ __all__ = [
     "User",
     "WrongAnswer",
 ]
+from quiz_app.models import meetings as meetings  # noqa: E402  (registers the meeting tables)

@@ -121,8 +121,14 @@ def sign_in(username: str, password: str, address: str, policy: ThrottlePolicy) 
     return SignInResult(user)
 
 
-def set_roles(user: User, roles: set[Role], leader_scope_branch_id: int | None = None) -> None:
-    """Replace a person's roles; a leader's scope is a branch id, or None for everything."""
+def set_roles(
+    user: User,
+    roles: set[Role],
+    leader_scope_branch_id: int | None = None,
+    secretary_scope_branch_id: int | None = None,
+) -> None:
+    """Replace a person's roles; a leader's scope is a branch id, or None for everything;
+    a secretary's scope is the branch whose meetings they record (defaults to their own)."""
     wanted = {Role(r) for r in roles}
     for grant in list(user.grants):
         if grant.role not in wanted:
@@ -134,3 +140,5 @@ def set_roles(user: User, roles: set[Role], leader_scope_branch_id: int | None =
             grant = RoleGrant(role=role.value)
             user.grants.append(grant)
         grant.scope_branch_id = leader_scope_branch_id if role == Role.LEADER else None
+        if role == Role.SECRETARY:
+            grant.scope_branch_id = secretary_scope_branch_id or user.branch_id
