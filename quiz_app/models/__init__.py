@@ -56,4 +56,4 @@ __all__ = [
     "User",
     "WrongAnswer",
 ]
-from quiz_app.models import meetings as meetings  # noqa: E402  (registers the meeting tables)
+from quiz_app.models import meetings as meetings  # registers the meeting tables

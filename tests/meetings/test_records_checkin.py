@@ -159,7 +159,7 @@ def test_a_tampered_code_or_another_meetings_code_is_refused() -> None:
         checkin.check_in(forged, party.members[0], moment, SECRET, 30)
     with pytest.raises(checkin.CheckinRefused, match="二维码无效"):
         checkin.check_in(good[:-3] + "abc", party.members[0], moment, SECRET, 30)
-    with pytest.raises(checkin.CheckinRefused, match="不在.*应到人员中"):
+    with pytest.raises(checkin.CheckinRefused, match=r"不在.*应到人员中"):
         checkin.check_in(
             checkin.make_token(other.id, window, SECRET), party.members[0], moment, SECRET, 30
         )
