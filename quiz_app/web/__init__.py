@@ -123,7 +123,18 @@ def format_points(value: object) -> str:
 
 def init_app(app: Flask) -> None:
     """Register blueprints, sign-in, error pages, headers and template helpers."""
-    from quiz_app.web import admin, auth, banks, campaigns, dashboard, home, practice, take
+    from quiz_app.web import (
+        admin,
+        auth,
+        banks,
+        campaigns,
+        dashboard,
+        home,
+        meeting_settings,
+        meetings,
+        practice,
+        take,
+    )
 
     if app.config["QUIZ_PROXY_COUNT"]:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
@@ -142,6 +153,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(practice.bp)
     app.register_blueprint(campaigns.bp)
     app.register_blueprint(dashboard.bp)
+    app.register_blueprint(meetings.bp)
+    app.register_blueprint(meeting_settings.bp)
 
     from quiz_app import api
 

@@ -72,14 +72,21 @@ def checkin_window(meeting: Meeting, margin_minutes: int) -> tuple[datetime, dat
 
 
 def check_in(
-    token: str, user: User, moment: datetime, secret: str, margin_minutes: int
+    token: str,
+    user: User,
+    moment: datetime,
+    secret: str,
+    margin_minutes: int,
+    scanned_at: datetime | None = None,
 ) -> CheckinResult:
-    """Record ``user`` present by a scanned code, once; CheckinRefused says why not."""
+    """Record ``user`` present by a scanned code, once; CheckinRefused says why not.
+
+    ``scanned_at`` is when the code reached the server, if the person signed in after that."""
     meeting_id, window = read_token(token, secret)
     meeting = db.session.get(Meeting, meeting_id)
     if meeting is None:
         raise CheckinRefused("这次会议已不存在")
-    current = window_index(moment)
+    current = window_index(scanned_at or moment)
     if window > current or window < current - 1:
         raise CheckinRefused(
             f"二维码已过期（每{WINDOW_SECONDS}秒更换一次），请扫描屏幕上正在显示的二维码"

@@ -54,6 +54,11 @@ class Cell:
     ends_at: datetime
     exemption_reason: str = ""
     source: str = ""
+    period: str = ""
+
+    @property
+    def frequency(self) -> str:
+        return rules.frequency_label(self.period, self.required)
 
     @property
     def symbol(self) -> str:
@@ -143,6 +148,7 @@ def year_cells(
                         ends_at=p_end,
                         exemption_reason=exemption.reason if exemption else "",
                         source=need.source,
+                        period=need.period,
                     )
                 )
     return cells

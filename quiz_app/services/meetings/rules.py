@@ -304,3 +304,21 @@ class RuleBook:
 
     def exemption(self, branch_id: int, type_id: int, key: str) -> MeetingExemption | None:
         return self.exemptions.get((branch_id, type_id, key))
+
+
+def set_type_default(mtype: MeetingType, period: str | None, count: int, kinds: str) -> None:
+    """Change a type's default frequency and the branch kinds it applies to."""
+    _check_frequency(period, count)
+    mtype.default_period = period or None
+    mtype.default_count = count if period else 0
+    mtype.default_kinds = "、".join(
+        k.strip() for k in kinds.replace(",", "、").replace("，", "、").split("、") if k.strip()
+    )[:200]
+    if "本平台" not in mtype.source and "本单位" not in mtype.source:
+        mtype.source = f"管理员已修改（原依据：{mtype.source}）"[:300]
+    db.session.flush()
+
+
+def delete_rule(rule: MeetingRule) -> None:
+    db.session.delete(rule)
+    db.session.flush()
