@@ -86,18 +86,18 @@ def check_in(
     meeting = db.session.get(Meeting, meeting_id)
     if meeting is None:
         raise CheckinRefused("这次会议已不存在")
+    row = next((a for a in meeting.attendees if a.user_id == user.id), None)
+    if row is not None and row.status == "present":
+        return CheckinResult(meeting, row, already=True)  # a second scan: a note, not an error
     current = window_index(scanned_at or moment)
     if window > current or window < current - 1:
         raise CheckinRefused(
             f"二维码已过期（每{WINDOW_SECONDS}秒更换一次），请扫描屏幕上正在显示的二维码"
         )
-    row = next((a for a in meeting.attendees if a.user_id == user.id), None)
     if row is None:
         raise CheckinRefused(
             f"您不在“{meeting.topic}”的应到人员中，无需签到；如有疑问请联系支部书记"
         )
-    if row.status == "present":
-        return CheckinResult(meeting, row, already=True)
     opens, closes = checkin_window(meeting, margin_minutes)
     if not opens <= moment <= closes:
         raise CheckinRefused(
