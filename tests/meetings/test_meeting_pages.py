@@ -310,3 +310,38 @@ def test_admin_grants_the_secretary_role_with_a_scope_and_sets_a_kind(
     assert edit.status_code == 302
     with app.app_context():
         assert db.session.get(Branch, party["other"]).kind == "党小组"  # type: ignore[union-attr]
+
+
+def test_the_demo_has_every_type_one_overdue_branch_and_a_secretary(app: Flask, runner) -> None:  # type: ignore[no-untyped-def]
+    clock.set_now(bj(2026, 11, 30, 10, 0))
+    result = runner.invoke(args=["demo", "--no-serve"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        from quiz_app.services.meetings import compliance
+
+        held_types = {
+            m.type.code for m in db.session.query(Meeting).filter(Meeting.held_at.is_not(None))
+        }
+        assert held_types == {t.code for t in rules.all_types()}
+        second = db.session.query(Branch).filter_by(code="DZB2").one()
+        cells = compliance.year_cells([second], 2026, clock.now())
+        q3 = next(c for c in cells if c.mtype.code == "party_congress" and c.key == "2026-Q3")
+        assert q3.status == "overdue"
+        methods = {a.method for m in db.session.query(Meeting) for a in m.attendees}
+        assert {"qr", "manual"} <= methods
+        count = db.session.query(Meeting).count()
+    again = runner.invoke(args=["demo", "--no-serve"])
+    assert again.exit_code == 0
+    with app.app_context():
+        assert db.session.query(Meeting).count() == count
+    secretary = app.test_client()
+    assert sign_in(secretary, "demo-secretary", "Demo@2021").status_code == 302
+    page = secretary.get("/meetings/").get_data(as_text=True)
+    assert "可扫码签到" in page
+    leader = app.test_client()
+    sign_in(leader, "demo-leader", "Demo@2021")
+    grid = leader.get("/meetings/calendar").get_data(as_text=True)
+    assert "机关第二党支部" in grid and "逾期未开" in grid
+    employee = app.test_client()
+    sign_in(employee, "demo-employee", "Demo@2021")
+    assert "补学" in employee.get("/meetings/").get_data(as_text=True)
