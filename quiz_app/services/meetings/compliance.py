@@ -178,6 +178,25 @@ class GridRow:
     months: list[tuple[str, list[Cell], int]]  # (worst status, the cells due that month, held)
     problems: list[Cell]  # overdue and due soon, for the card list on phones
 
+    @property
+    def problem_summary(self) -> list[tuple[str, str, str]]:
+        """(type name, status, "1月、2月、3月") — one line per type and status, for phones."""
+        grouped: dict[tuple[str, str], list[str]] = {}
+        for cell in self.problems:
+            grouped.setdefault((cell.mtype.name, cell.status), []).append(short_label(cell.key))
+        return [(name, status, "、".join(keys)) for (name, status), keys in grouped.items()]
+
+
+def short_label(key: str) -> str:
+    period, _year, month, _ = rules.parse_period_key(key)
+    if period == "month":
+        return f"{month}月"
+    if period == "quarter":
+        return f"{'一二三四'[(month - 1) // 3]}季度"
+    if period == "half":
+        return "上半年" if month == 1 else "下半年"
+    return "全年"
+
 
 def grid(branches: list[Branch], year: int, moment: datetime) -> list[GridRow]:
     """Branches × months: each month's cell is the worst status of what falls due in it."""
