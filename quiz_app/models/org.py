@@ -155,7 +155,7 @@ class RoleGrant(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("account.id", ondelete="CASCADE"))
     role: Mapped[str] = mapped_column(sa.String(20))
     scope_branch_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("branch.id"), comment="领导或支部书记的范围：该部门及下级；为空表示全局"
+        sa.ForeignKey("branch.id"), comment="领导的范围：该部门及下级；为空表示全局"
     )
 
     user: Mapped[User] = relationship(back_populates="grants")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
-    BooleanField,
     HiddenField,
     IntegerField,
     SelectChoice,
@@ -97,7 +96,3 @@ class CoverForm(FlaskForm):
         option_widget=CheckboxInput(),
     )
     submit = SubmitField("保存覆盖范围")
-
-
-class ActiveForm(FlaskForm):
-    active = BooleanField("在用")
