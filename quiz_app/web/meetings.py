@@ -89,7 +89,7 @@ def index() -> Any:
     ).all()
     branch_meetings = (
         db.session.scalars(
-            records.meetings_for_branches(records.recorder_branch_ids(user)).limit(50)
+            records.meetings_for_branches(records.recorder_branch_ids(user)).limit(20)
         ).all()
         if recordable
         else []

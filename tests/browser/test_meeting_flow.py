@@ -107,6 +107,9 @@ def test_secretary_shows_the_code_and_an_employee_checks_in(
         leader.goto("/meetings/calendar")
         expect(leader.get_by_role("region", name=re.compile("逐月落实情况表"))).to_be_visible()
         expect(leader.get_by_role("heading", name="逾期与即将到期")).to_be_visible()
+        assert (
+            leader.evaluate("document.documentElement.scrollWidth") <= 375
+        )  # only the grid scrolls
         axe_check(leader, "compliance calendar")
         shot(leader, "14-meeting-calendar-phone")
     finally:

@@ -116,3 +116,21 @@ def test_grid_shows_the_worst_status_in_the_month_things_fall_due() -> None:
     assert months[0][0] == "ok" and months[0][2] == 2  # January: both held
     assert months[2][0] == "overdue"  # March closes Q1: no 党员大会, no 党课
     assert {c.mtype.code for c in rows[0].problems} >= {"party_congress", "lecture"}
+
+
+def test_changing_a_types_default_says_so_in_its_source() -> None:
+    make_party()
+    congress = rules.type_by_code("party_congress")
+    rules.set_type_default(congress, "quarter", 1, "党支部，党委")
+    assert congress.kinds == ["党支部", "党委"] and "第十一条" in congress.source
+    assert not congress.source.startswith("管理员")
+    rules.set_type_default(congress, "month", 1, "党支部")
+    assert congress.source.startswith("管理员已修改") and "第十一条" in congress.source
+
+
+def test_the_secretarys_todo_shows_only_the_latest_overdue_period_of_each_type() -> None:
+    party = make_party()
+    items = compliance.todo_items(party.secretary, bj(2026, 11, 25, 12))
+    committee = [i for i in items if "支部委员会会议" in str(i["title"])]
+    assert [i["status"] for i in committee] == ["overdue", "due_soon"]
+    assert "10月" in str(committee[0]["title"]) and "11月" in str(committee[1]["title"])

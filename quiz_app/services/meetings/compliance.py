@@ -334,19 +334,26 @@ def todo_items(user: User, moment: datetime) -> list[dict[str, object]]:
                 )
             )
         ]
+        # Only the latest overdue period of each type (last January's cannot be made up now)
+        # and what falls due soon.
+        latest: dict[tuple[int, int], Cell] = {}
         for cell in year_cells(in_tree_order(mine), local.year, moment):
-            if cell.status in ("overdue", "due_soon"):
-                items.append(
-                    {
-                        "kind": "meeting",
-                        "title": f"{cell.branch.name}：{cell.period_label}{cell.mtype.name}"
-                        f"（应开{cell.required}次，已开{cell.held}次）",
-                        "url": f"/meetings/new?branch={cell.branch.id}&type={cell.mtype.id}",
-                        "due_at": cell.ends_at,
-                        "status": cell.status,
-                        "action": "安排会议",
-                    }
-                )
+            if cell.status == "due_soon":
+                latest[(cell.branch.id, -cell.mtype.id)] = cell
+            elif cell.status == "overdue":
+                latest[(cell.branch.id, cell.mtype.id)] = cell  # later periods come later
+        for cell in latest.values():
+            items.append(
+                {
+                    "kind": "meeting",
+                    "title": f"{cell.branch.name}：{cell.period_label}{cell.mtype.name}"
+                    f"（应开{cell.required}次，已开{cell.held}次）",
+                    "url": f"/meetings/new?branch={cell.branch.id}&type={cell.mtype.id}",
+                    "due_at": cell.ends_at,
+                    "status": cell.status,
+                    "action": "安排会议",
+                }
+            )
         for meeting in db.session.scalars(
             sa.select(Meeting).where(
                 Meeting.status == "returned",

@@ -1,4 +1,4 @@
-"""Demo data for organisation life: party branches mapped onto the demo tree, a few months of
+"""Demo data for organisation life: party branches mapped onto the demo tree, this year's
 meetings of every type with attendance by QR and by hand, one branch overdue on its quarterly
 党员大会, and the demo secretary. Idempotent: meetings are only made when there are none."""
 
@@ -89,28 +89,26 @@ def _local(year: int, month: int, day: int, hour: int, minute: int = 0) -> datet
 
 
 def _months(moment: datetime) -> list[tuple[int, int]]:
-    """From the first month of the previous quarter to this month."""
+    """January to this month (Beijing): the calendar shows a whole year so far."""
     local = to_local(moment)
     assert local is not None
-    first = (local.month - 1) // 3 * 3 + 1 - 3
-    out = []
-    for i in range(first, local.month + 1):
-        year, month = (local.year, i) if i >= 1 else (local.year - 1, i + 12)
-        out.append((year, month))
-    return out
+    return [(local.year, month) for month in range(1, local.month + 1)]
 
 
 def _plan(moment: datetime, branches: dict[str, Branch]) -> list[tuple[str, str, datetime]]:
     """(branch code, type code, when) of the demo's meetings."""
     plan: list[tuple[str, str, datetime]] = []
     months = _months(moment)
+    this_quarter_start = (months[-1][1] - 1) // 3 * 3 + 1
+    last_quarter_middle = (months[-1][0], this_quarter_start - 2)  # none in January–March
     for year, month in months:
         last_of_quarter = month % 3 == 0
         middle_of_quarter = month % 3 == 2
         for code in ("DZB1", "DZB2", "DZB3", "DZB4"):
             plan.append((code, "committee", _local(year, month, 5, 9)))
             plan.append((code, "theme_day", _local(year, month, 15, 14, 30)))
-            if middle_of_quarter and not (code == OVERDUE_BRANCH and (year, month) == months[1]):
+            skipped = code == OVERDUE_BRANCH and (year, month) == last_quarter_middle
+            if middle_of_quarter and not skipped:
                 plan.append((code, "party_congress", _local(year, month, 20, 9)))
             if last_of_quarter:
                 plan.append((code, "lecture", _local(year, month, 10, 15)))

@@ -309,13 +309,14 @@ class RuleBook:
 def set_type_default(mtype: MeetingType, period: str | None, count: int, kinds: str) -> None:
     """Change a type's default frequency and the branch kinds it applies to."""
     _check_frequency(period, count)
-    mtype.default_period = period or None
-    mtype.default_count = count if period else 0
+    new_period, new_count = period or None, count if period else 0
+    changed = (new_period, new_count) != (mtype.default_period, mtype.default_count)
+    mtype.default_period, mtype.default_count = new_period, new_count
     mtype.default_kinds = "、".join(
         k.strip() for k in kinds.replace(",", "、").replace("，", "、").split("、") if k.strip()
     )[:200]
-    if "本平台" not in mtype.source and "本单位" not in mtype.source:
-        mtype.source = f"管理员已修改（原依据：{mtype.source}）"[:300]
+    if changed and not mtype.source.startswith(("本平台", "本单位", "管理员")):
+        mtype.source = f"管理员已修改（原默认依据：{mtype.source}）"[:300]
     db.session.flush()
 
 
