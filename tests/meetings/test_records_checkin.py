@@ -278,3 +278,13 @@ def test_todo_items_for_a_secretary_and_a_member() -> None:
     assert all(set(i) == {"kind", "title", "url", "due_at", "status", "action"} for i in items)
     mine = compliance.todo_items(party.members[0], moment)
     assert [i["status"] for i in mine] == ["today"]
+
+
+def test_a_leader_sees_the_meetings_of_a_party_branch_covering_their_branches() -> None:
+    party = make_party()
+    meeting = held_meeting(party, "committee", "2026-03-05T09:00")
+    office_leader = factories.make_user(roles=["leader"], scope=party.office)
+    elsewhere = factories.make_user(roles=["leader"], scope=party.other)
+    assert records.can_view(office_leader, meeting)
+    assert not records.can_view(elsewhere, meeting)
+    assert not records.can_review(office_leader, meeting)  # reviewing is for the branch above

@@ -110,12 +110,19 @@ def is_attendee(user: User, meeting: Meeting) -> bool:
 
 
 def can_view(user: User, meeting: Meeting) -> bool:
-    """Recorders, reviewers, leaders of the branch and the people expected may read the record."""
+    """Recorders, reviewers, the people expected, and leaders of the branch or of a branch it
+    covers (a 党支部 under 机关党委 covering 办公室 is seen by the leader of 局机关)."""
     return (
         access.can_record_meetings(user, meeting.branch)
         or can_review(user, meeting)
-        or (access.can_lead(user) and access.branch_in_scope(user, meeting.branch))
         or is_attendee(user, meeting)
+        or (
+            access.can_lead(user)
+            and any(
+                access.branch_in_scope(user, b)
+                for b in (meeting.branch, *covered_branches(meeting.branch))
+            )
+        )
     )
 
 
