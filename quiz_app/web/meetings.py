@@ -116,8 +116,9 @@ def _people_rows(branch: Branch, meeting: Meeting | None) -> list[dict[str, Any]
     """Everyone who could be expected: the branch's members plus anyone already on the list."""
     rows: dict[int, dict[str, Any]] = {}
     current = {a.user_id: a for a in meeting.attendees} if meeting else {}
+    default = {p.id for p in records.default_expected(branch)} if meeting is None else set()
     for person in records.members(branch):
-        rows[person.id] = {"user": person, "expected": meeting is None, "att": None}
+        rows[person.id] = {"user": person, "expected": person.id in default, "att": None}
     for uid, att in current.items():
         rows[uid] = {"user": att.user, "expected": True, "att": att}
     if request.method == "POST":

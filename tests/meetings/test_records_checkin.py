@@ -288,3 +288,10 @@ def test_a_leader_sees_the_meetings_of_a_party_branch_covering_their_branches() 
     assert records.can_view(office_leader, meeting)
     assert not records.can_view(elsewhere, meeting)
     assert not records.can_review(office_leader, meeting)  # reviewing is for the branch above
+
+
+def test_a_party_branch_expects_its_party_members_by_default() -> None:
+    party = make_party()
+    tagged = factories.make_user(branch=party.office, groups=["党员"])
+    assert records.default_expected(party.branch) == [tagged]
+    assert len(records.default_expected(party.office)) == len(records.members(party.office))

@@ -138,7 +138,7 @@ def seed_meetings(moment: datetime, branches: dict[str, Branch]) -> int:
     for code, type_code, when in plan:
         branch = branches[code]
         mtype = rules.type_by_code(type_code)
-        people = records.members(branch)
+        people = records.default_expected(branch)
         if type_code == "center_group" and cadres is not None:
             people = [p for p in people if cadres in p.groups]
         held = when < moment
@@ -195,7 +195,7 @@ def seed_meetings(moment: datetime, branches: dict[str, Branch]) -> int:
             place="三楼会议室",
             host="赵书记",
             recorder="组织委员",
-            expected_ids=[p.id for p in records.members(branches["DZB1"])],
+            expected_ids=[p.id for p in records.default_expected(branches["DZB1"])],
         )
         records.create_meeting(branches["DZB1"], today, admin)
         made += 1

@@ -85,6 +85,20 @@ def members(branch: Branch) -> list[User]:
     )
 
 
+PARTY_KINDS = ("党委", "党支部", "党小组")
+
+
+def default_expected(branch: Branch) -> list[User]:
+    """Who a new meeting expects: a party organisation's meetings are for its 党员 (when the
+    roster tags them), any other branch's for everyone in it."""
+    people = members(branch)
+    if branch.kind in PARTY_KINDS:
+        party = [p for p in people if any(g.name == "党员" for g in p.groups)]
+        if party:
+            return party
+    return people
+
+
 # --- who may do what -----------------------------------------------------------------------------
 
 
