@@ -34,6 +34,7 @@ def seed_meeting(seed: Callable[[], Any]) -> dict[str, Any]:
         factories.make_user(
             "mtg-leader", real_name="刘领导", roles=["leader"], scope=party.committee
         )
+        factories.make_user("mtg-admin", real_name="王管理", roles=["admin"])
         start = to_local(now())
         data = meeting_input(
             party,
@@ -101,6 +102,12 @@ def test_secretary_shows_the_code_and_an_employee_checks_in(
         projector.get_by_role("button", name=re.compile("为党员1手工签到")).click()
         expect(projector.locator(".person", has_text="党员1")).to_contain_text("手工")
         shot(projector, "13-meeting-qr-after-checkin")
+        projector.goto(f"/meetings/{seeded['id']}")
+        expect(projector.get_by_role("heading", name="出席情况")).to_be_visible()
+        axe_check(projector, "meeting record")
+        projector.goto("/meetings/new")
+        expect(projector.get_by_label("议题")).to_be_visible()
+        axe_check(projector, "new meeting form")
 
         leader = new_page()
         sign_in(leader, "mtg-leader", PASSWORD)
@@ -112,6 +119,12 @@ def test_secretary_shows_the_code_and_an_employee_checks_in(
         )  # only the grid scrolls
         axe_check(leader, "compliance calendar")
         shot(leader, "14-meeting-calendar-phone")
+
+        admin = new_page()
+        sign_in(admin, "mtg-admin", PASSWORD)
+        admin.goto("/meetings/settings/")
+        expect(admin.get_by_text("不是全国统一规定").first).to_be_visible()
+        axe_check(admin, "meeting settings")
     finally:
         projector_ctx.close()
     gates.check()
