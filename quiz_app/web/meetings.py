@@ -278,6 +278,24 @@ def submit(meeting_id: int) -> Any:
     return redirect(url_for("meetings.show", meeting_id=meeting_id))
 
 
+@bp.post("/<int:meeting_id>/cancel")
+@login_required
+def cancel(meeting_id: int) -> Any:
+    meeting = _meeting_or_403(meeting_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        records.cancel_meeting(meeting, _me())
+    except records.MeetingForbidden:
+        abort(403)
+    except records.MeetingError as exc:
+        _fail(exc)
+        return redirect(url_for("meetings.show", meeting_id=meeting_id))
+    db.session.commit()
+    flash("已取消这次会议", "success")
+    return redirect(url_for("meetings.index"))
+
+
 @bp.post("/<int:meeting_id>/review")
 @login_required
 def review(meeting_id: int) -> Any:

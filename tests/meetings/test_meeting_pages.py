@@ -345,3 +345,18 @@ def test_the_demo_has_every_type_one_overdue_branch_and_a_secretary(app: Flask, 
     employee = app.test_client()
     sign_in(employee, "demo-employee", "Demo@2021")
     assert "补学" in employee.get("/meetings/").get_data(as_text=True)
+
+
+def test_a_planned_meeting_can_be_cancelled_until_someone_checks_in(
+    app: Flask, party: dict
+) -> None:  # type: ignore[type-arg]
+    first = _new_meeting(app, party)
+    second = _new_meeting(app, party)
+    assert _client(app, "sec2").post(f"/meetings/{first}/cancel").status_code == 403
+    secretary = _client(app, "sec1")
+    assert secretary.post(f"/meetings/{first}/cancel").status_code == 302
+    secretary.post(f"/meetings/{second}/mark/{party['members'][0]}")
+    refused = secretary.post(f"/meetings/{second}/cancel", follow_redirects=True)
+    assert "已有人签到的会议不能取消" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert [m.id for m in db.session.query(Meeting)] == [second]

@@ -309,6 +309,17 @@ def update_meeting(meeting: Meeting, data: MeetingInput, actor: User) -> Meeting
     return meeting
 
 
+def cancel_meeting(meeting: Meeting, actor: User) -> None:
+    """Delete a planned meeting that has not been held (nobody checked in, never sent up)."""
+    _require_recorder(actor, meeting.branch)
+    if meeting.status != "draft" or meeting.held_at is not None:
+        raise MeetingError(["【状态】已召开或已提交的会议不能取消，只能修改记录"])
+    if any(a.status == "present" for a in meeting.attendees):
+        raise MeetingError(["【状态】已有人签到的会议不能取消"])
+    db.session.delete(meeting)
+    db.session.flush()
+
+
 # --- review and versions -------------------------------------------------------------------------
 
 
