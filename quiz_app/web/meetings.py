@@ -232,6 +232,15 @@ def edit(meeting_id: int) -> Any:
     )
 
 
+def _sees_reasons(user: User, meeting: Meeting) -> bool:
+    """Why someone was away is for those who run or oversee the branch, not every member."""
+    return (
+        access.can_record_meetings(user, meeting.branch)
+        or records.can_review(user, meeting)
+        or access.can_lead(user)
+    )
+
+
 @bp.get("/<int:meeting_id>")
 @login_required
 def show(meeting_id: int) -> Any:
@@ -250,6 +259,7 @@ def show(meeting_id: int) -> Any:
         mine=mine,
         can_record=access.can_record_meetings(user, meeting.branch),
         can_review=records.can_review(user, meeting),
+        see_reasons=_sees_reasons(user, meeting),
         branch_name=full_name(meeting.branch),
         labels=records.STATUS_LABELS,
         att_labels=records.ATTENDANCE_LABELS,
@@ -321,7 +331,10 @@ def review(meeting_id: int) -> Any:
 def history(meeting_id: int) -> Any:
     meeting = _meeting_or_403(meeting_id)
     return render_template(
-        "meetings/history.html", meeting=meeting, versions=records.version_rows(meeting)
+        "meetings/history.html",
+        meeting=meeting,
+        versions=records.version_rows(meeting),
+        see_reasons=_sees_reasons(_me(), meeting),
     )
 
 

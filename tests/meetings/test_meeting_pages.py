@@ -360,3 +360,23 @@ def test_a_planned_meeting_can_be_cancelled_until_someone_checks_in(
     assert "已有人签到的会议不能取消" in refused.get_data(as_text=True)
     with app.app_context():
         assert [m.id for m in db.session.query(Meeting)] == [second]
+
+
+def test_leave_reasons_are_shown_to_the_secretary_not_to_other_members(
+    app: Flask, party: dict
+) -> None:  # type: ignore[type-arg]
+    away = party["members"][3]
+    meeting_id = _new_meeting(
+        app,
+        party,
+        held_at="2026-03-05T09:00",
+        **{f"status_{away}": "leave", f"reason_{away}": "住院治疗"},
+    )
+    assert "住院治疗" in _client(app, "sec1").get(f"/meetings/{meeting_id}").get_data(as_text=True)
+    assert "住院治疗" in _client(app, party["member_names"][3]).get(
+        f"/meetings/{meeting_id}"
+    ).get_data(as_text=True)
+    other = (
+        _client(app, party["member_names"][0]).get(f"/meetings/{meeting_id}").get_data(as_text=True)
+    )
+    assert "住院治疗" not in other and "请假" in other
