@@ -22,10 +22,16 @@ from quiz_app.models.meetings import PERIOD_LABELS
 PERIOD_CHOICES = [SelectChoice(k, v) for k, v in PERIOD_LABELS.items()]
 
 
+def _int_or_none(value: object) -> int | None:
+    text = str(value).strip()
+    return int(text) if text.isdigit() else None
+
+
 class MeetingForm(FlaskForm):
     """The record's own fields; attendance comes as expected / status_<id> / reason_<id>."""
 
-    type_id = SelectField("会议类型", coerce=int)
+    # a bad value reaches the service, which names the field in Chinese
+    type_id = SelectField("会议类型", coerce=_int_or_none, validate_choice=False)
     topic = StringField("议题", validators=[Length(max=200)])
     planned_at = StringField("计划时间（北京时间）", render_kw={"type": "datetime-local"})
     held_at = StringField("实际召开时间（召开后填写）", render_kw={"type": "datetime-local"})

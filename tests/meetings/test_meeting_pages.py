@@ -380,3 +380,8 @@ def test_leave_reasons_are_shown_to_the_secretary_not_to_other_members(
         _client(app, party["member_names"][0]).get(f"/meetings/{meeting_id}").get_data(as_text=True)
     )
     assert "住院治疗" not in other and "请假" in other
+
+
+def test_a_forged_type_is_refused_in_chinese(app: Flask, party: dict) -> None:  # type: ignore[type-arg]
+    page = _client(app, "sec1").post("/meetings/new", data=_form(party, type_id="abc"))
+    assert page.status_code == 200 and "【会议类型】请选择会议类型" in page.get_data(as_text=True)
