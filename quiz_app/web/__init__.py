@@ -123,18 +123,7 @@ def format_points(value: object) -> str:
 
 def init_app(app: Flask) -> None:
     """Register blueprints, sign-in, error pages, headers and template helpers."""
-    from quiz_app.web import (
-        admin,
-        auth,
-        banks,
-        campaigns,
-        dashboard,
-        home,
-        meeting_settings,
-        meetings,
-        practice,
-        take,
-    )
+    from quiz_app.web import admin, auth, banks, campaigns, dashboard, home, practice, take
 
     if app.config["QUIZ_PROXY_COUNT"]:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
@@ -153,8 +142,11 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(practice.bp)
     app.register_blueprint(campaigns.bp)
     app.register_blueprint(dashboard.bp)
-    app.register_blueprint(meetings.bp)
-    app.register_blueprint(meeting_settings.bp)
+    from quiz_app.web.meeting_settings import bp as meeting_settings_bp
+    from quiz_app.web.meetings import bp as meetings_bp
+
+    app.register_blueprint(meetings_bp)
+    app.register_blueprint(meeting_settings_bp)
 
     from quiz_app import api
 
