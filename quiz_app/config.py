@@ -75,6 +75,8 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "QUIZ_STUDY_PDF_MAX_MB": _int("QUIZ_STUDY_PDF_MAX_MB", 20),
         "QUIZ_STUDY_PDF_MAX_PAGES": _int("QUIZ_STUDY_PDF_MAX_PAGES", 80),
         "QUIZ_STUDY_VIDEO_MAX_MB": _int("QUIZ_STUDY_VIDEO_MAX_MB", 300),
+        # Meeting check-in by QR is accepted this long before the start and after the end.
+        "QUIZ_CHECKIN_MARGIN_MINUTES": _int("QUIZ_CHECKIN_MARGIN_MINUTES", 30),
         "QUIZ_ORG_NAME": os.environ.get("QUIZ_ORG_NAME", "学习竞答平台"),
     }
     if "SECRET_KEY" not in overrides:

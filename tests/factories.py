@@ -56,7 +56,14 @@ def make_user(
         user.groups.append(group)
     db.session.add(user)
     db.session.flush()
-    set_roles(user, {Role(r) for r in roles}, scope.id if scope else None)
+    scope_id = scope.id if scope else None
+    set_roles(  # the leader's, organizer's or secretary's scope
+        user,
+        {Role(r) for r in roles},
+        scope_id,
+        organizer_scope_branch_id=scope_id,
+        secretary_scope_branch_id=scope_id,
+    )
     db.session.flush()
     return user
 

@@ -428,3 +428,20 @@ def test_demo_has_a_required_report_with_every_state_and_points(app: Flask, runn
     assert again.exit_code == 0
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(ReportRequirement)) == 1
+
+
+def test_the_secretary_of_the_authors_party_branch_reviews(world: dict) -> None:  # type: ignore[type-arg]
+    """A 党支部 covering 办公室: its secretary reviews 张三's report, not 王五's (党建科)."""
+    from quiz_app.services.meetings.records import set_covers
+
+    req, zs, ww = world["req"], world["张三"], world["王五"]
+    branch = make_branch("第一党支部")
+    set_covers(branch, [world["office"].id])  # type: ignore[attr-defined]
+    secretary = make_user("sj", roles=["secretary"], scope=branch)
+    mine = writing.submit(req, zs, TEXT, T0).report
+    theirs = writing.submit(req, ww, TEXT, T0).report
+    assert requirements.can_review(secretary, mine)
+    assert not requirements.can_review(secretary, theirs)
+    writing.review(mine, secretary, "approved", "", T0 + timedelta(hours=1))
+    assert mine.status == "approved"
+    assert requirements.can_see_counts(secretary, req)

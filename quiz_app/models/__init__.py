@@ -68,3 +68,4 @@ __all__ = [
     "User",
     "WrongAnswer",
 ]
+from quiz_app.models import meetings as meetings  # registers the meeting tables

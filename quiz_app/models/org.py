@@ -29,6 +29,10 @@ class Branch(db.Model):
     path: Mapped[str] = mapped_column(sa.String(500), index=True, default="/")
     sort_order: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True, comment="撤销的部门保留历史数据，不再可选")
+    kind: Mapped[str | None] = mapped_column(
+        sa.String(20),
+        comment="部门类别：机关处室、党支部、党小组、下属单位、局……（会议频次按它定）",
+    )
     created_at: Mapped[datetime] = mapped_column(default=now)
 
     parent: Mapped[Branch | None] = relationship(remote_side=[id], back_populates="children")
@@ -50,13 +54,19 @@ class Role(StrEnum):
     ORGANIZER = "organizer"
     LEADER = "leader"
     ADMIN = "admin"
+    SECRETARY = "secretary"
 
     @property
     def label(self) -> str:
         return ROLE_LABELS[self]
 
 
-ROLE_LABELS = {Role.ORGANIZER: "组织者", Role.LEADER: "领导", Role.ADMIN: "管理员"}
+ROLE_LABELS = {
+    Role.ORGANIZER: "组织者",
+    Role.LEADER: "领导",
+    Role.ADMIN: "管理员",
+    Role.SECRETARY: "支部书记",
+}
 
 
 # Table names avoid the SQL keywords USER and GROUP, so hand-written SQL needs no quoting.
@@ -136,7 +146,9 @@ class RoleGrant(db.Model):
     __tablename__ = "role_grant"
     __table_args__ = (
         sa.UniqueConstraint("user_id", "role", name="uq_role_grant_user_role"),
-        sa.CheckConstraint("role IN ('organizer', 'leader', 'admin')", name="role_known"),
+        sa.CheckConstraint(
+            "role IN ('organizer', 'leader', 'admin', 'secretary')", name="role_known"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -99,6 +99,25 @@ def scope_branch_ids(user: User) -> sa.Select[tuple[int]] | None:
     return sa.select(Branch.id).where(sa.or_(*(Branch.path.startswith(r.path) for r in scope)))
 
 
+def secretary_scope(user: User) -> list[Branch] | None:
+    """Branches whose meetings a 支部书记 records (each with its subtree); None means all (admin)."""
+    if is_admin(user):
+        return None
+    return [
+        g.scope_branch
+        for g in user.grants
+        if g.role == Role.SECRETARY and g.scope_branch is not None
+    ]
+
+
+def can_record_meetings(user: User, branch: Branch) -> bool:
+    """Whether ``user`` may plan, record and check people in at ``branch``'s meetings."""
+    scope = secretary_scope(user)
+    if scope is None:
+        return True
+    return any(branch.path.startswith(root.path) for root in scope)
+
+
 def home_links(user: User) -> list[tuple[str, str]]:
     """(endpoint, label) of the work areas a person's roles open, for the home page and menu."""
     links: list[tuple[str, str]] = [
@@ -111,6 +130,7 @@ def home_links(user: User) -> list[tuple[str, str]]:
         links.append(("banks.index", "题库管理"))
     if can_lead(user) or can_organize(user):
         links.append(("dashboard.index", "统计"))
+    links.append(("meetings.index", "三会一课"))
     if is_admin(user):
         links.append(("admin.users", "人员与部门管理"))
     return links

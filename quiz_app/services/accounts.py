@@ -240,9 +240,10 @@ def set_roles(
     leader_scope_branch_id: int | None = None,
     *,
     organizer_scope_branch_id: int | None = None,
+    secretary_scope_branch_id: int | None = None,
 ) -> None:
-    """Replace a person's roles; a leader's (or organizer's) scope is a branch id, or None for
-    everything."""
+    """Replace a person's roles. A leader's (or organizer's) scope is a branch id, or None for
+    everything; a secretary's is the branch whose meetings they record (default: their own)."""
     wanted = {Role(r) for r in roles}
     for grant in list(user.grants):
         if grant.role not in wanted:
@@ -255,6 +256,8 @@ def set_roles(
             grant = RoleGrant(role=role.value)
             user.grants.append(grant)
         grant.scope_branch_id = scopes.get(role)
+        if role == Role.SECRETARY:
+            grant.scope_branch_id = secretary_scope_branch_id or user.branch_id
 
 
 def describe_roles(user: User) -> str:
@@ -262,7 +265,7 @@ def describe_roles(user: User) -> str:
     parts = []
     for grant in sorted(user.grants, key=lambda g: g.role):
         label = Role(grant.role).label
-        if grant.role in (Role.LEADER, Role.ORGANIZER):
+        if grant.role in (Role.LEADER, Role.ORGANIZER, Role.SECRETARY):
             scope = db.session.get(Branch, grant.scope_branch_id) if grant.scope_branch_id else None
             label += f"（{scope.name if scope else '全局'}）"
         parts.append(label)

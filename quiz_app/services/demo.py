@@ -20,6 +20,7 @@ from quiz_app.extensions import db
 from quiz_app.models import Branch, Group, Role, User
 from quiz_app.services.accounts import set_password, set_roles, set_unusable_password
 from quiz_app.services.branches import create_branch
+from quiz_app.services.meetings import demo as meetings_demo
 from quiz_app.services.reports import demo as reports_demo
 from quiz_app.services.study import demo as study_demo
 
@@ -305,6 +306,7 @@ def seed_all() -> dict[str, int]:
     campaigns = seed_campaigns(now())
     study_demo.seed(now())
     reports_demo.seed_demo(now())
+    meetings_demo.seed(now())
     return {
         "campaigns_created": campaigns,
         "questions_created": questions,

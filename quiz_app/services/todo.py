@@ -216,13 +216,19 @@ def report_items(user: User, moment: datetime) -> list[dict[str, Any]]:
     return report_figures.todo_items(user, moment)
 
 
+def meeting_items(user: User, moment: datetime) -> list[dict[str, Any]]:
+    from quiz_app.services.meetings import compliance
+
+    return compliance.todo_items(user, moment)  # type: ignore[return-value]
+
+
 def _points_today(user: User, moment: datetime) -> int | None:
     from quiz_app.services.points import boards
 
     return boards.points_today(user, moment)
 
 
-PROVIDERS: list[Provider] = [quiz_items, practice_items, study_items, report_items]
+PROVIDERS: list[Provider] = [quiz_items, practice_items, study_items, report_items, meeting_items]
 POINTS_PROVIDER: Callable[[User, datetime], int | None] | None = _points_today
 
 

@@ -169,6 +169,11 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(points_bp)
     app.register_blueprint(me_bp)
     app.register_blueprint(results.bp)
+    from quiz_app.web.meeting_settings import bp as meeting_settings_bp
+    from quiz_app.web.meetings import bp as meetings_bp
+
+    app.register_blueprint(meetings_bp)
+    app.register_blueprint(meeting_settings_bp)
 
     from quiz_app import api
 

@@ -103,6 +103,7 @@ def branch_edit(branch_id: int) -> Any:
         try:
             if action == "rename" and form.validate_on_submit():
                 branches.rename_branch(branch, form.name.data or "", form.code.data or "")
+                branch.kind = (form.kind.data or "").strip() or None
                 msg = "已保存"
             elif action == "move" and move.validate_on_submit():
                 target = (
@@ -167,16 +168,19 @@ def _user_form(user: User | None) -> UserForm:
     else:
         leader = next((g for g in user.grants if g.role == Role.LEADER), None)
         organizer = next((g for g in user.grants if g.role == Role.ORGANIZER), None)
+        secretary = next((g for g in user.grants if g.role == Role.SECRETARY), None)
         form = UserForm(
             obj=user,
             roles=[g.role for g in user.grants],
             leader_scope=(leader.scope_branch_id or 0) if leader else user.branch_id,
             organizer_scope=(organizer.scope_branch_id or 0) if organizer else 0,
+            secretary_scope=(secretary.scope_branch_id or 0) if secretary else user.branch_id,
             groups="、".join(g.name for g in user.groups),
         )
     form.branch_id.choices = _branch_choices()
     form.leader_scope.choices = _branch_choices("全局（全部部门）")
     form.organizer_scope.choices = _branch_choices("全局（全部部门）")
+    form.secretary_scope.choices = _branch_choices()
     return form
 
 
@@ -224,11 +228,18 @@ def _save_user(form: UserForm, user: User | None, new_password: str = "") -> Use
         g.name: g for g in db.session.scalars(sa.select(Group).where(Group.name.in_(names)))
     }
     user.groups = [existing.get(n) or Group(name=n) for n in dict.fromkeys(names)]
+    secretary_scope = form.secretary_scope.data or None
+    if Role.SECRETARY in roles and (
+        secretary_scope is None or db.session.get(Branch, secretary_scope) is None
+    ):
+        form.secretary_scope.errors = [*form.secretary_scope.errors, "请选择支部书记负责的组织"]
+        return None
     set_roles(
         user,
         roles,
         form.leader_scope.data or None,
         organizer_scope_branch_id=form.organizer_scope.data or None,
+        secretary_scope_branch_id=secretary_scope,
     )
     db.session.flush()
     db.session.refresh(user, ["grants"])

@@ -55,6 +55,10 @@ class BranchForm(FlaskForm):
         ],
     )
     parent_id = SelectField("上级部门", coerce=int)
+    kind = StringField(
+        "部门类别（如 机关处室、党支部、党小组、下属单位、局；会议频次按它定）",
+        validators=[Length(max=20)],
+    )
     submit = SubmitField("保存")
 
 
@@ -86,11 +90,15 @@ class UserForm(FlaskForm):
             SelectChoice("organizer", "组织者"),
             SelectChoice("leader", "领导"),
             SelectChoice("admin", "管理员"),
+            SelectChoice("secretary", "支部书记"),
         ],
     )
     leader_scope = SelectField("领导可查看的范围", coerce=int)
     organizer_scope = SelectField(
         "组织者可面向的范围", coerce=int, validate_choice=False, default=0
+    )
+    secretary_scope = SelectField(
+        "支部书记负责的组织", coerce=int, default=0, validate_choice=False
     )
     groups = StringField(
         "分组（用顿号或逗号分隔，如：党员、中层干部）", validators=[Length(max=300)]

@@ -167,7 +167,7 @@ def show(requirement_id: int) -> Any:
     scope = requirements.counts_scope(user, requirement)
     figs = figures.requirement_figures(requirement, moment, scope)
     to_review = []
-    if requirements.can_manage(user, requirement):
+    if requirements.can_manage(user, requirement) or access.secretary_scope(user):
         to_review = [
             r
             for r in db.session.scalars(

@@ -128,26 +128,45 @@ def can_manage(user: User, requirement: ReportRequirement) -> bool:
     )
 
 
-def can_review(user: User, report: StudyReport) -> bool:
-    """Who approves or returns a report: the requirement's creator or an admin.
+def _secretary_roots(user: User) -> list[Branch]:
+    """The party organisations a 支部书记 runs, with the branches each covers (a 党支部 may
+    cover several 处室): the people whose reports they review."""
+    from quiz_app.services.meetings.records import covered_branches
 
-    The secretary of the author's branch plugs in here (the secretary role is being added
-    elsewhere): ``or access.is_secretary_of(user, report.branch)`` — one line, nothing else."""
+    scope = access.secretary_scope(user) or []
+    return [*scope, *(b for root in scope for b in covered_branches(root))]
+
+
+def can_review(user: User, report: StudyReport) -> bool:
+    """Who approves or returns a report: the requirement's creator, an admin, or the secretary
+    of the party organisation the author belongs to — never the author."""
     if user.id == report.user_id:
         return False
-    return can_manage(user, report.requirement)
+    if can_manage(user, report.requirement):
+        return True
+    author = report.user.branch
+    return any(author.path.startswith(root.path) for root in _secretary_roots(user))
 
 
 def can_see_counts(user: User, requirement: ReportRequirement) -> bool:
-    """Counts and the not-yet list: managers (everything) and leaders (their subtree)."""
-    return can_manage(user, requirement) or access.can_lead(user)
+    """Counts and the not-yet list: managers (everything), leaders (their subtree) and
+    secretaries (their organisation)."""
+    return (
+        can_manage(user, requirement) or access.can_lead(user) or bool(access.secretary_scope(user))
+    )
 
 
 def counts_scope(user: User, requirement: ReportRequirement) -> sa.Select[tuple[int]] | None:
     """Branch ids whose people the user's counts and exports cover; None: all of the audience."""
     if can_manage(user, requirement):
         return None
-    return access.scope_branch_ids(user)
+    roots = (access.leader_scope(user) or []) if access.can_lead(user) else []
+    if access.can_lead(user) and access.leader_scope(user) is None:
+        return None
+    roots = [*roots, *_secretary_roots(user)]
+    if not roots:
+        return sa.select(Branch.id).where(sa.false())
+    return sa.select(Branch.id).where(sa.or_(*(Branch.path.startswith(r.path) for r in roots)))
 
 
 def visible_requirements(user: User) -> list[ReportRequirement]:
@@ -165,6 +184,7 @@ def visible_requirements(user: User) -> list[ReportRequirement]:
     scope = access.leader_scope(user) if access.can_lead(user) else []
     if scope is None:
         return rows
+    scope = [*scope, *_secretary_roots(user)]
 
     def reaches(r: ReportRequirement) -> bool:
         return any(
