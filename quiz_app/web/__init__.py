@@ -124,6 +124,7 @@ def format_points(value: object) -> str:
 def init_app(app: Flask) -> None:
     """Register blueprints, sign-in, error pages, headers and template helpers."""
     from quiz_app.web import admin, auth, banks, campaigns, dashboard, home, practice, take
+    from quiz_app.web import surveys as surveys_web
 
     if app.config["QUIZ_PROXY_COUNT"]:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
@@ -142,6 +143,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(practice.bp)
     app.register_blueprint(campaigns.bp)
     app.register_blueprint(dashboard.bp)
+    app.register_blueprint(surveys_web.bp)
 
     from quiz_app import api
 
