@@ -20,6 +20,7 @@ from quiz_app.extensions import db
 from quiz_app.models import Branch, Group, Role, User
 from quiz_app.services.accounts import set_password, set_roles, set_unusable_password
 from quiz_app.services.branches import create_branch
+from quiz_app.services.surveys import demo as surveys_demo
 
 DEMO_PASSWORD = "Demo@2021"
 
@@ -301,6 +302,7 @@ def seed_all() -> dict[str, int]:
     db.session.flush()
     questions = sum(seed_banks().values())
     campaigns = seed_campaigns(now())
+    surveys_demo.seed_demo_survey(now())
     return {
         "campaigns_created": campaigns,
         "questions_created": questions,
