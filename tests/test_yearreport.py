@@ -216,3 +216,14 @@ def test_leader_sees_only_their_scope(
         assert client.get(f"{path}?branch={tree['a']}").status_code == 200, path
     html = client.get("/dashboard/year").get_data(as_text=True)
     assert "甲处" in html and "乙处" not in html  # the branch picker offers only the scope
+
+
+def test_parts_without_a_value_are_left_out() -> None:
+    figs = {
+        "quiz.count": fig("quiz.count", 0),
+        "quiz.person_times": fig("quiz.person_times", 0, "人次"),
+        "quiz.participation_rate": fig("quiz.participation_rate", None, "%"),
+        "quiz.avg_score_rate": fig("quiz.avg_score_rate", None, "%"),
+    }
+    p = yearreport.build(figs, date(2026, 1, 1), date(2026, 12, 31), date(2026, 3, 1))
+    assert p.text == "今年以来，组织开展网上知识竞答活动0次，参与0人次。"

@@ -95,6 +95,10 @@ def build(figures: dict[str, dict[str, Any]], start: date, end: date, today: dat
     def has(*keys: str) -> bool:
         return all(k in figures for k in keys)
 
+    def shown(key: str) -> bool:
+        """An optional part: left out when it has no value (a rate with nothing to divide)."""
+        return key in figures and figures[key].get("value") is not None
+
     # 三会一课, 主题党日, 中心组
     parts: list[list[Piece]] = []
     convened = False
@@ -112,14 +116,14 @@ def build(figures: dict[str, dict[str, Any]], start: date, end: date, today: dat
     study: list[list[Piece]] = []
     if has("study.people"):
         s = [Piece("开展线上学习"), num("study.people"), Piece("参加")]
-        if has("study.minutes"):
+        if shown("study.minutes"):
             s += [Piece("、累计学习"), num("study.minutes")]
         study.append(s)
     if has("track.count"):
         s = [Piece("组织专题学习"), num("track.count")]
-        if has("track.people"):
+        if shown("track.people"):
             s += [Piece("、"), num("track.people"), Piece("参加")]
-        if has("track.minutes"):
+        if shown("track.minutes"):
             s += [Piece("、累计"), num("track.minutes")]
         study.append(s)
     if study:
@@ -127,23 +131,23 @@ def build(figures: dict[str, dict[str, Any]], start: date, end: date, today: dat
     # 一学一报
     if has("report.count"):
         s = [Piece("严格落实“一学一报”制度，提交学习报告"), num("report.count")]
-        if has("report.approved"):
+        if shown("report.approved"):
             s += [Piece("，其中审核通过"), num("report.approved")]
         sentences.append(s)
     # 网上知识竞答
     if has("quiz.count"):
         s = [Piece("组织开展网上知识竞答活动"), num("quiz.count")]
-        if has("quiz.person_times"):
+        if shown("quiz.person_times"):
             s += [Piece("，参与"), num("quiz.person_times")]
-        if has("quiz.participation_rate"):
+        if shown("quiz.participation_rate"):
             s += [Piece("，参与率"), num("quiz.participation_rate")]
-        if has("quiz.avg_score_rate"):
+        if shown("quiz.avg_score_rate"):
             s += [Piece("，平均得分率"), num("quiz.avg_score_rate")]
         sentences.append(s)
     # 思想动态问卷
     if has("survey.count"):
         s = [Piece("开展干部职工思想动态匿名问卷调查"), num("survey.count")]
-        if has("survey.responses"):
+        if shown("survey.responses"):
             s += [Piece("，收回答卷"), num("survey.responses")]
         sentences.append(s)
     out = Paragraph()
