@@ -75,29 +75,42 @@ def test_response_tables_have_no_link_to_a_person(ctx: None) -> None:
         ).upper()
     )
     # participation holds who and the day, nothing about the answers
-    assert {c["name"] for c in insp.get_columns("survey_participation")} == {
-        "survey_id",
-        "user_id",
-        "answered_on",
-    }
+    assert {c["name"] for c in insp.get_columns("survey_participation")} == {"survey_id", "user_id"}
 
 
 def test_participation_order_cannot_be_matched_to_response_ids(ctx: None) -> None:
+    """Twelve people answer one after another, each in a transaction of their own."""
     dept = make_branch("办公室")
     people = [make_user(branch=dept) for _ in range(12)]
     survey = make_survey([dept])
-    made = [
-        answering.submit(survey, u, form_for(survey, single=i % 2)).id for i, u in enumerate(people)
-    ]
-    db.session.flush()
+    db.session.commit()
+    made = []
+    for i, u in enumerate(people):
+        made.append(answering.submit(survey, u, form_for(survey, single=i % 2)).id)
+        db.session.commit()
+    submitted = [u.id for u in people]
     stored = list(db.session.scalars(sa.select(SurveyResponse.id).order_by(SurveyResponse.id)))
     assert sorted(made) == stored
     assert stored != made  # ordering by the key does not give the order of answering
     assert all(len(i) == 36 and i[14] == "4" for i in stored)  # UUID version 4: random
     if db.engine.dialect.name == "sqlite":  # no hidden rowid numbering the inserts either
-        with pytest.raises(sa.exc.OperationalError):
-            db.session.execute(sa.text("SELECT rowid FROM survey_response")).all()
-        db.session.rollback()
+        for table in ("survey_response", "survey_answer", "survey_participation"):
+            with db.session.begin_nested(), pytest.raises(sa.exc.OperationalError):
+                db.session.execute(sa.text(f"SELECT rowid FROM {table}")).all()
+    else:
+        # PostgreSQL: every participation row carries the newest transaction id and they lie in
+        # shuffled order, so neither xmin nor ctid lines a person up with a response
+        rows = db.session.execute(
+            sa.text(
+                "SELECT user_id, xmin::text FROM survey_participation"
+                " WHERE survey_id = :s ORDER BY ctid"
+            ),
+            {"s": survey.id},
+        ).all()
+        xmin = dict(db.session.execute(sa.text("SELECT id, xmin::text FROM survey_response")).all())
+        assert len(set(xmin.values())) == len(made)  # each response in its own transaction
+        assert {x for _, x in rows} == {xmin[made[-1]]}
+        assert [u for u, _ in rows] != submitted
 
 
 def test_one_answer_per_person_and_all_or_nothing(ctx: None) -> None:
@@ -154,12 +167,14 @@ def test_small_branches_are_stored_merged_up_and_shown_merged(ctx: None) -> None
     dept = make_branch("综合处")
     small = make_branch("档案科", parent=dept)  # 2 people
     big = make_branch("信息科", parent=dept)  # 6 people
-    tiny_top = make_branch("离退休办")  # 1 person, whose parent (root) has < 5 of audience? no
-    people_small = [make_user(branch=small) for _ in range(2)]
-    people_big = [make_user(branch=big) for _ in range(6)]
-    lone = make_user(branch=tiny_top)
-    survey = make_survey([dept, tiny_top])
-    for u in [*people_small, *people_big, lone]:
+    five = make_branch("宣传科", parent=dept)  # 5 people
+    retired = make_branch("离退休办")  # 1 person
+    people = [make_user(branch=small) for _ in range(2)]
+    people += [make_user(branch=big) for _ in range(6)]
+    people += [make_user(branch=five) for _ in range(5)]
+    people.append(make_user(branch=retired))
+    survey = make_survey([dept, retired])
+    for u in people:
         answering.submit(survey, u, form_for(survey))
     stored = dict(
         db.session.execute(
@@ -168,27 +183,39 @@ def test_small_branches_are_stored_merged_up_and_shown_merged(ctx: None) -> None
             )
         ).all()
     )
-    # 档案科 (2) → 综合处 (8 in audience); 信息科 (6) stays; the lone person → root (9 in audience)
-    assert stored == {dept.id: 2, big.id: 6, root_branch().id: 1}
+    # 档案科 (2 people) → 综合处 (13 in the audience); the lone 离退休办 person → 测试局 (14)
+    assert stored == {dept.id: 2, big.id: 6, five.id: 5, root_branch().id: 1}
     res = results.results(survey)
-    labels = {g.label: g.responses for g in res.groups}
-    # 综合处 has 2 responses (< 5) → merged into root with the lone one: 3 < 5 → 其他, not shown
-    assert any(label.endswith("信息科") and n == 6 for label, n in labels.items())
-    assert not any(label.endswith(("综合处", "档案科")) for label in labels)
-    assert res.small_other == 3
-    assert res.responses == 9
-    single = res.questions[0]
-    assert single.options == [("满意", 9), ("不满意", 0)]
+    # 综合处's own 2 go up to 测试局 (3), then to 其他 (3 < 5); so that "all minus the groups
+    # shown" does not give those 3 answers, the smallest group shown (宣传科, 5) joins 其他
+    assert [(g.label, g.responses) for g in res.groups] == [
+        ("测试局/综合处/信息科", 6),
+        ("其他", 8),
+    ]
+    assert sorted(res.groups[1].merged) == ["测试局", "测试局/综合处", "测试局/综合处/宣传科"]
+    assert res.small_other == 0 and res.responses == 14
+    assert res.questions[0].options == [("满意", 14), ("不满意", 0)]
     assert res.questions[2].scale_mean == 4.0
+
+
+def test_fewer_than_five_answers_show_no_branch_at_all(ctx: None) -> None:
+    dept = make_branch("小处")
+    people = [make_user(branch=dept) for _ in range(6)]
+    survey = make_survey([dept])
+    for u in people[:4]:
+        answering.submit(survey, u, form_for(survey))
+    res = results.results(survey)
+    assert res.groups == [] and res.small_other == 4 and res.responses == 4
 
 
 def test_merge_small_joins_siblings_into_their_parent(ctx: None) -> None:
     parent = make_branch("机关")
     a, b = make_branch("甲", parent=parent), make_branch("乙", parent=parent)
     merged = results.merge_small({a.id: 3, b.id: 2, parent.id: 0})
-    assert sorted(merged[parent.id], key=str) == sorted([parent.id, a.id, b.id], key=str)
-    merged = results.merge_small({a.id: 3, b.id: 5})
-    assert merged[b.id] == [b.id] and None in merged and a.id in merged[None]
+    assert sorted(merged[parent.id]) == sorted([a.id, b.id])  # 5 together: shown as 机关
+    merged = results.merge_small({a.id: 3, b.id: 5, parent.id: 6})
+    # 甲 (3) → 机关 (9); 乙 (5) stays on its own
+    assert merged == {parent.id: [parent.id, a.id], b.id: [b.id]}
 
 
 def test_not_yet_list_comes_from_participation(ctx: None) -> None:
@@ -197,10 +224,7 @@ def test_not_yet_list_comes_from_participation(ctx: None) -> None:
     survey = make_survey([dept])
     answering.submit(survey, done, form_for(survey))
     assert results.not_yet(survey) == [waiting]
-    assert (
-        db.session.get(SurveyParticipation, (survey.id, done.id)).answered_on.isoformat()
-        == "2026-06-01"
-    )
+    assert db.session.get(SurveyParticipation, (survey.id, done.id)) is not None
 
 
 # --- pages -----------------------------------------------------------------------------------------
@@ -308,3 +332,14 @@ def test_organizer_creates_publishes_and_reads_results(
     assert "调查对象都已填写" in organizer_client.get(f"/surveys/{sid}/not-yet").get_data(
         as_text=True
     )
+
+
+def test_a_draft_is_not_shown_to_its_audience(app: Flask, client: FlaskClient) -> None:
+    with app.app_context():
+        dept = make_branch("草稿处")
+        make_user("emp_draft", branch=dept)
+        sid = make_survey([dept], publish=False).id
+        db.session.commit()
+    sign_in(client, "emp_draft")
+    assert client.get(f"/surveys/{sid}").status_code == 404
+    assert "思想动态调查" not in client.get("/surveys/").get_data(as_text=True)

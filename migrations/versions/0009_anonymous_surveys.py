@@ -54,7 +54,6 @@ def upgrade():
     op.create_table('survey_participation',
     sa.Column('survey_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('answered_on', sa.Date(), nullable=False, comment='北京时间日期，只到天'),
     sa.ForeignKeyConstraint(['survey_id'], ['survey.id'], name=op.f('fk_survey_participation_survey_id_survey'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['account.id'], name=op.f('fk_survey_participation_user_id_account'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('survey_id', 'user_id', name=op.f('pk_survey_participation')),

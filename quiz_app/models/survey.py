@@ -3,7 +3,8 @@
 Anonymity is a property of the schema, not of the code that reads it:
 
 - ``survey_participation`` says who has answered (for reminders and one answer per person) and
-  holds nothing about what they answered.
+  holds nothing about what or when they answered; it is rewritten in a shuffled order on every
+  submission, so PostgreSQL's system columns (xmin, ctid) carry no order either.
 - ``survey_response`` / ``survey_answer`` hold what was answered and have no user column, no
   foreign key to ``account`` or to ``survey_participation``, and no timestamp. Their keys are
   random UUIDs (no sequence), and on SQLite they are WITHOUT ROWID tables, so neither a key nor
@@ -16,7 +17,7 @@ Anonymity is a property of the schema, not of the code that reads it:
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -125,7 +126,10 @@ class SurveyQuestion(db.Model):
 
 
 class SurveyParticipation(db.Model):
-    """Who has answered: one row per person, written in the same transaction as the answers."""
+    """Who has answered: a row per person and nothing else (no date, no time). Every submission
+    rewrites the survey's rows in a shuffled order (``answering.submit``), so on PostgreSQL they
+    all carry the same transaction id (xmin) and their physical order (ctid) is random: neither
+    can be lined up with the responses' order of arrival."""
 
     __tablename__ = "survey_participation"
     __table_args__ = _NO_ROWID
@@ -136,7 +140,6 @@ class SurveyParticipation(db.Model):
     user_id: Mapped[int] = mapped_column(
         sa.ForeignKey("account.id", ondelete="CASCADE"), primary_key=True
     )
-    answered_on: Mapped[date] = mapped_column(sa.Date, comment="北京时间日期，只到天")
 
 
 def _uuid() -> str:

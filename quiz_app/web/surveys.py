@@ -88,7 +88,10 @@ def index() -> Any:
 def answer(survey_id: int) -> Any:
     survey = _survey_or_404(survey_id)
     user = _user()
-    if not answering.may_answer(user, survey) and not authoring.can_manage(user, survey):
+    manager = authoring.can_manage(user, survey)
+    if survey.status == SurveyStatus.DRAFT.value and not manager:
+        abort(404)  # a draft is nobody's business but its authors'
+    if not answering.may_answer(user, survey) and not manager:
         abort(403, description="您不在本问卷的调查对象范围内")
     form = PlainForm()
     errors: list[str] = []

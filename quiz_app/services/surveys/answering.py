@@ -1,20 +1,21 @@
 """Answering a survey anonymously: who may answer, the branch a response is reported under, submit.
 
-A submission writes, in one transaction, a participation row (person, date only) and a response
-with its answers (no person, no time, random key). The response's branch is the respondent's
+A submission writes, in one transaction, the participation list (who answered, rewritten shuffled)
+and a response with its answers (no person, no time, random key). The response's branch is the respondent's
 branch merged upward, at submission, to the nearest branch with at least ``MIN_GROUP`` people in
 the survey's audience, so the database never holds "the answer of the one person in branch X".
 """
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from quiz_app.clock import LOCAL_TZ, now
+from quiz_app.clock import now
 from quiz_app.extensions import db
 from quiz_app.models import Branch, User
 from quiz_app.models.survey import (
@@ -96,6 +97,35 @@ def open_surveys(user: User) -> list[tuple[Survey, bool]]:
     return [(s, s.id in answered) for s in candidates if may_answer(user, s)]
 
 
+def _record_participation(survey: Survey, user: User) -> None:
+    """Add ``user`` to the people who answered by writing the whole list again, shuffled.
+
+    On PostgreSQL every row carries the id of the transaction that wrote it (xmin) and a physical
+    position (ctid), and the response written in this same transaction carries them too. Were
+    only the new row inserted, ``JOIN ... ON r.xmin = p.xmin`` (or lining up ctid order) would
+    name the author of each response. Rewritten together and shuffled, all rows share the newest
+    xmin and lie in random order. The survey row is locked first, so submissions to one survey
+    take turns and no rewrite loses another's row.
+    """
+    db.session.execute(sa.select(Survey.id).where(Survey.id == survey.id).with_for_update())
+    if has_answered(user, survey):  # checked again under the lock
+        raise SurveyError(["您已提交过本问卷，每人只能提交一次"], 409)
+    people = list(
+        db.session.scalars(
+            sa.select(SurveyParticipation.user_id).where(SurveyParticipation.survey_id == survey.id)
+        )
+    )
+    people.append(user.id)
+    random.SystemRandom().shuffle(people)
+    db.session.execute(
+        sa.delete(SurveyParticipation).where(SurveyParticipation.survey_id == survey.id),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.execute(
+        sa.insert(SurveyParticipation), [{"survey_id": survey.id, "user_id": u} for u in people]
+    )
+
+
 def _one(form: Mapping[str, Sequence[str]], key: str) -> str:
     values = form.get(key) or []
     return str(values[0]).strip() if values else ""
@@ -156,13 +186,7 @@ def submit(survey: Survey, user: User, form: Mapping[str, Sequence[str]]) -> Sur
     target = report_branch(survey, user.branch)
     try:
         with db.session.begin_nested():
-            db.session.add(
-                SurveyParticipation(
-                    survey_id=survey.id,
-                    user_id=user.id,
-                    answered_on=now().astimezone(LOCAL_TZ).date(),
-                )
-            )
+            _record_participation(survey, user)
             response = SurveyResponse(
                 survey_id=survey.id,
                 report_branch_id=target.id if target else None,

@@ -12,7 +12,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from quiz_app.clock import LOCAL_TZ
 from quiz_app.extensions import db
 from quiz_app.models import Branch, User
 from quiz_app.models.survey import (
@@ -60,18 +59,29 @@ class SurveyResults:
 
 def merge_small(counts: dict[int | None, int]) -> dict[int | None, list[int | None]]:
     """Fold every branch with fewer than MIN_GROUP responses into its parent, deepest first and
-    repeatedly, and into None (其他) past the top. Returns target → the stored ids it covers."""
-    members: dict[int | None, list[int | None]] = {k: [k] for k in counts}
-    totals = dict(counts)
+    repeatedly, and into None (其他) past the top. Returns target → the stored ids it covers.
+
+    If 其他 then holds 1–4 responses, the smallest groups are folded into it too until it holds
+    at least MIN_GROUP: otherwise "all answers minus the groups shown" would be the answers of
+    those few people.
+    """
+    members: dict[int | None, list[int | None]] = {k: [k] for k in counts if counts[k]}
+    totals = {k: n for k, n in counts.items() if n}
     branches = {b.id: b for b in db.session.scalars(sa.select(Branch))}
-    while True:
-        small = [k for k in totals if k is not None and totals[k] < MIN_GROUP]
-        if not small:
-            return members
+
+    def fold(k: int, into: int | None) -> None:
+        totals[into] = totals.get(into, 0) + totals.pop(k)
+        members.setdefault(into, []).extend(members.pop(k))
+
+    while small := [k for k in totals if k is not None and totals[k] < MIN_GROUP]:
         k = max(small, key=lambda i: (branches[i].depth, i))
-        parent = branches[k].parent_id
-        totals[parent] = totals.get(parent, 0) + totals.pop(k)
-        members.setdefault(parent, []).extend(members.pop(k))
+        fold(k, branches[k].parent_id)
+    shown = sorted(
+        (k for k in totals if k is not None), key=lambda i: (totals[i], -branches[i].depth)
+    )
+    while 0 < totals.get(None, 0) < MIN_GROUP and shown:
+        fold(shown.pop(0), None)
+    return members
 
 
 def _tally(survey: Survey, response_ids: Any, with_texts: bool) -> list[QuestionResult]:
@@ -82,12 +92,11 @@ def _tally(survey: Survey, response_ids: Any, with_texts: bool) -> list[Question
             SurveyAnswer.option_index,
             SurveyAnswer.scale,
             sa.func.count(),
-            sa.func.count(sa.distinct(SurveyAnswer.response_id)),
         )
         .where(SurveyAnswer.response_id.in_(response_ids), SurveyAnswer.text.is_(None))
         .group_by(SurveyAnswer.question_id, SurveyAnswer.option_index, SurveyAnswer.scale)
     ).all()
-    for qid, opt, scale, n, _people in rows:
+    for qid, opt, scale, n in rows:
         r = out[qid]
         if opt is not None:
             label, count = r.options[opt]
@@ -180,7 +189,8 @@ def not_yet(survey: Survey) -> list[User]:
 
 def year_figures(start: datetime, end: datetime, branch_ids: Any) -> list[dict[str, Any]]:
     """Report provider: surveys opened in [start, end) whose audience reaches ``branch_ids``
-    (None = whole tree), and how many people of those branches answered them in the range."""
+    (None = whole tree), and how many people now in those branches answered them (answers carry
+    no date, so a survey's answers count with the survey's opening)."""
     surveys = sa.select(Survey.id).where(
         Survey.status != SurveyStatus.DRAFT.value, Survey.opens_at >= start, Survey.opens_at < end
     )
@@ -195,12 +205,7 @@ def year_figures(start: datetime, end: datetime, branch_ids: Any) -> list[dict[s
             )
         )
     count = int(db.session.scalar(sa.select(sa.func.count()).select_from(surveys.subquery())) or 0)
-    lo, hi = start.astimezone(LOCAL_TZ).date(), end.astimezone(LOCAL_TZ).date()
-    answered = sa.select(sa.func.count()).where(
-        SurveyParticipation.survey_id.in_(surveys),
-        SurveyParticipation.answered_on >= lo,
-        SurveyParticipation.answered_on < hi,
-    )
+    answered = sa.select(sa.func.count()).where(SurveyParticipation.survey_id.in_(surveys))
     if branch_ids is not None:
         answered = answered.where(
             SurveyParticipation.user_id.in_(
