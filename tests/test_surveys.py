@@ -343,3 +343,33 @@ def test_a_draft_is_not_shown_to_its_audience(app: Flask, client: FlaskClient) -
     sign_in(client, "emp_draft")
     assert client.get(f"/surveys/{sid}").status_code == 404
     assert "思想动态调查" not in client.get("/surveys/").get_data(as_text=True)
+
+
+def test_a_draft_is_edited_then_locked_once_published(app: Flask, client: FlaskClient) -> None:
+    with app.app_context():
+        dept = make_branch("编辑处")
+        org = make_user("org_edit", roles=["organizer"])
+        sid, dept_id = make_survey([dept], publish=False, by=org).id, dept.id
+        db.session.commit()
+    clock.set_now(T0)
+    sign_in(client, "org_edit")
+    form = client.get(f"/surveys/{sid}/edit").get_data(as_text=True)
+    assert "[单选] 满意吗" in form and "[文字] 建议（选答）" in form  # the questions as text
+    data = {
+        "title": "改过的标题",
+        "opens_at": "2026-06-01 10:00",
+        "closes_at": "2026-06-05 10:00",
+        "branch_ids": [dept_id],
+        "questions": "[量表] 只剩一题",
+    }
+    assert client.post(f"/surveys/{sid}/edit", data=data).status_code == 302
+    with app.app_context():
+        survey = db.session.get(Survey, sid)
+        assert survey.title == "改过的标题" and [q.prompt for q in survey.questions] == ["只剩一题"]
+    assert client.post(f"/surveys/{sid}/publish").status_code == 302
+    locked = client.get(f"/surveys/{sid}/edit")
+    assert locked.status_code == 302  # published: back to the survey page with a message
+    assert client.post(f"/surveys/{sid}/close").status_code == 302
+    with app.app_context():
+        survey = db.session.get(Survey, sid)
+        assert survey.status == "closed" and not answering.is_open(survey)

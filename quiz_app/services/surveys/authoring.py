@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from quiz_app.clock import now
+from quiz_app.extensions import db
 from quiz_app.models import Branch, Group, User
 from quiz_app.models.survey import Survey, SurveyQuestion, SurveyQuestionKind, SurveyStatus
 from quiz_app.services import access
@@ -118,7 +119,9 @@ def save_draft(
     survey.title, survey.description = title.strip(), description.strip()
     survey.opens_at, survey.closes_at = opens_at, closes_at
     survey.branches, survey.groups = branches, groups
-    survey.questions.clear()
+    if survey.questions:
+        survey.questions.clear()
+        db.session.flush()  # old numbers go before new ones take them (unique survey, position)
     survey.questions.extend(
         SurveyQuestion(
             position=i, kind=s.kind.value, prompt=s.prompt, options=s.options, required=s.required
