@@ -110,6 +110,9 @@ def test_employee_sees_the_notice_then_answers(
     expect(organizer.get_by_text("希望学习时间安排在工作日")).to_be_visible()
     axe_check(organizer, "survey results")
     shot(organizer, "21-survey-results", full_page=True)
+    organizer.goto("/surveys/new")
+    expect(organizer.get_by_label("题目")).to_contain_text("[量表]")  # an example to edit
+    axe_check(organizer, "new survey form")
 
 
 def test_year_report_on_a_phone(
