@@ -1,8 +1,8 @@
 """Statistics for leaders and organizers: participation and mastery per branch, rolled up the tree.
 
 The package splits by concern: ``scope`` (who sees what), ``figures`` (per-branch participation
-and mastery), ``ranking``, ``items`` (item analysis), ``year`` (the year's report) and ``export``
-(the campaign workbook); ``common`` holds the refusal and small helpers. This module re-exports
+and mastery), ``ranking``, ``items`` (item analysis), ``year`` (the year's figures and their providers),
+``yearreport`` (the year's paragraph and downloads) and ``export`` (the campaign workbook); ``common`` holds the refusal and small helpers. This module re-exports
 the public names so ``stats.branch_figures(...)`` keeps working.
 
 Definitions (stated on the pages too):
@@ -95,12 +95,9 @@ from quiz_app.services.stats.scope import (
     visible_campaigns,
 )
 from quiz_app.services.stats.year import (
-    YearFigures,
     local_bounds,
     pct,
     this_year,
-    year_campaigns,
-    year_figures,
     year_focus,
 )
 
@@ -127,7 +124,6 @@ __all__ = [
     "StatsDenied",
     "TopicRow",
     "TrendDay",
-    "YearFigures",
     "_counted",
     "_hist_median",
     "bare_branch_query",
@@ -155,7 +151,5 @@ __all__ = [
     "topic_mastery",
     "tree_roots",
     "visible_campaigns",
-    "year_campaigns",
-    "year_figures",
     "year_focus",
 ]

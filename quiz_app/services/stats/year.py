@@ -1,9 +1,13 @@
-"""The year's figures: 网上知识竞答 over a date range and a part of the tree."""
+"""The year's figures: every domain's numbers for a date range and a part of the tree.
+
+``PROVIDERS`` lists functions ``(start, end, branch_ids) -> [{"key", "label", "value", "unit",
+"url"?}]``; this module provides 网上知识竞答 (``quiz_year_figures``) and wires in the surveys';
+study, 一学一报 and meetings add theirs. ``yearreport`` writes the paragraph from the keys present.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -24,7 +28,6 @@ from quiz_app.models.campaign import campaign_branch
 from quiz_app.services import access
 from quiz_app.services.campaigns import audience_condition
 from quiz_app.services.stats.common import (
-    StatsDenied,
     _f,
     _final,
     _int,
@@ -32,42 +35,11 @@ from quiz_app.services.stats.common import (
 )
 from quiz_app.services.stats.scope import (
     Scope,
-    _overlaps,
     _under,
-    _within,
-    campaign_scope,
     focus_for,
-    visible_campaigns,
 )
 
 # --- the year's figures ------------------------------------------------------------------------
-
-
-@dataclass
-class YearFigures:
-    start: date
-    end: date
-    branch_names: list[str]
-    campaigns: int
-    quizzes: int
-    participants: int
-    person_times: int
-    avg_score_rate: float | None
-    participation_rate: float | None
-    expected: int
-    finished: int
-
-    def paragraph(self, today: date | None = None) -> str:
-        today = today or now().astimezone(LOCAL_TZ).date()
-        if self.start == date(today.year, 1, 1) and self.end >= today:
-            since = "今年以来"
-        else:
-            since = f"{self.start.year}年{self.start.month}月{self.start.day}日至{self.end.year}年{self.end.month}月{self.end.day}日"
-        return (
-            f"{since}，共组织网上知识竞答{self.campaigns}次（{self.quizzes}场），"
-            f"参与{self.participants}人、{self.person_times}人次，"
-            f"平均得分率{pct(self.avg_score_rate)}，参与率{pct(self.participation_rate)}。"
-        )
 
 
 def pct(value: float | None, digits: int = 1) -> str:
@@ -84,35 +56,6 @@ def local_bounds(start: date, end: date) -> tuple[datetime, datetime]:
 def this_year() -> tuple[date, date]:
     today = now().astimezone(LOCAL_TZ).date()
     return date(today.year, 1, 1), date(today.year, 12, 31)
-
-
-def year_campaigns(user: User, start: date, end: date, focus: Sequence[Branch]) -> list[Campaign]:
-    """Campaigns opened in [start, end] (Beijing), visible to the person and reaching the focus."""
-    lo, hi = local_bounds(start, end)
-    out = []
-    for c in visible_campaigns(user):
-        if not (lo <= c.opens_at < hi):
-            continue
-        try:
-            campaign_scope(user, c)
-        except StatsDenied:
-            continue
-        if _overlaps([b.path for b in c.branches], focus):
-            out.append(c)
-    return out
-
-
-def year_figures(
-    user: User, start: date, end: date, focus: Sequence[Branch]
-) -> tuple[YearFigures, list[Campaign]]:
-    """Campaigns opened in the range: how many, people and 人次 (final attempts finished in the
-    range, by the branch at the time), average score rate of those attempts, participation rate =
-    Σ people finished ÷ Σ people expected over every quiz of those campaigns."""
-    campaigns = year_campaigns(user, start, end, focus)
-    lo, hi = local_bounds(start, end)
-    counts = quiz_counts(campaigns, lo, hi, lambda col: _within(col, focus))
-    figures = YearFigures(start, end, [b.name for b in focus], len(campaigns), *counts)
-    return figures, campaigns
 
 
 def quiz_counts(
