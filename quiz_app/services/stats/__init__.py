@@ -1,9 +1,10 @@
 """Statistics for leaders and organizers: participation and mastery per branch, rolled up the tree.
 
 The package splits by concern: ``scope`` (who sees what), ``figures`` (per-branch participation
-and mastery), ``ranking``, ``items`` (item analysis), ``year`` (the year's figures and their providers),
-``yearreport`` (the year's paragraph and downloads) and ``export`` (the campaign workbook); ``common`` holds the refusal and small helpers. This module re-exports
-the public names so ``stats.branch_figures(...)`` keeps working.
+and mastery), ``ranking``, ``items`` (item analysis), ``year`` (the year's figures and their
+providers), ``yearreport`` (the year's paragraph and downloads) and ``export`` (the campaign
+workbook); ``common`` holds the refusal and small helpers. This module re-exports the public
+names so ``stats.branch_figures(...)`` keeps working.
 
 Definitions (stated on the pages too):
 
