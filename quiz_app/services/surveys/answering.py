@@ -117,13 +117,9 @@ def _record_participation(survey: Survey, user: User) -> None:
     )
     people.append(user.id)
     random.SystemRandom().shuffle(people)
-    db.session.execute(
-        sa.delete(SurveyParticipation).where(SurveyParticipation.survey_id == survey.id),
-        execution_options={"synchronize_session": False},
-    )
-    db.session.execute(
-        sa.insert(SurveyParticipation), [{"survey_id": survey.id, "user_id": u} for u in people]
-    )
+    table = SurveyParticipation.__table__  # Core executemany: the ORM bulk path is far slower
+    db.session.execute(sa.delete(table).where(table.c.survey_id == survey.id))
+    db.session.execute(sa.insert(table), [{"survey_id": survey.id, "user_id": u} for u in people])
 
 
 def _one(form: Mapping[str, Sequence[str]], key: str) -> str:
