@@ -25,6 +25,7 @@ from quiz_app.models import (
     User,
 )
 from quiz_app.services import attempts, results, stats
+from quiz_app.services.stats import year, yearreport
 from tests.factories import make_bank, make_branch, make_campaign, make_quiz, make_user, root_branch
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 09:00 Beijing
@@ -449,30 +450,34 @@ def test_wrong_key_is_flagged(ctx: None, monkeypatch: pytest.MonkeyPatch) -> Non
 
 def test_year_figures_and_paragraph(world: World) -> None:
     w = world
-    admin = make_user(roles=["admin"])
     clock.set_now(T0 + timedelta(days=20))
     start, end = stats.this_year()
     assert (start, end) == (date(2026, 1, 1), date(2026, 12, 31))
-    figs, campaigns = stats.year_figures(admin, start, end, [w.root])
+    lo, hi = stats.local_bounds(start, end)
+    figs = {f["key"]: f for f in year.quiz_year_figures(lo, hi, None)}
+    assert [c.id for c in year.campaigns_reaching(lo, hi, None)] == [w.campaign.id]
     f = frames()
     at = f["attempt"]
     final = at[(at.quiz_id == w.quiz.id) & (at.status != "in_progress")]
     want = expected_rows(w)[w.root.id]
-    assert [c.id for c in campaigns] == [w.campaign.id]
-    assert figs.campaigns == 1 and figs.quizzes == 1
-    assert figs.participants == final.user_id.nunique()
-    assert figs.person_times == len(final)
-    assert close(figs.avg_score_rate, (final.score / final.max_score).mean())
-    assert figs.expected == want["expected"] and figs.finished == want["finished"]
-    text = figs.paragraph(date(2026, 3, 22))
+    assert figs["quiz.count"]["value"] == 1
+    assert figs["quiz.people"]["value"] == final.user_id.nunique()
+    assert figs["quiz.person_times"]["value"] == len(final)
+    avg = round((final.score / final.max_score).mean() * 100, 1)
+    assert figs["quiz.avg_score_rate"]["value"] == avg
+    rate = round(want["finished"] / want["expected"] * 100, 1)
+    assert figs["quiz.participation_rate"]["value"] == rate
+    text = yearreport.build(figs, start, end, date(2026, 3, 22)).text
     assert text == (
-        f"今年以来，共组织网上知识竞答1次（1场），参与{figs.participants}人、"
-        f"{figs.person_times}人次，平均得分率{stats.pct(figs.avg_score_rate)}，"
-        f"参与率{stats.pct(figs.finished / figs.expected)}。"
+        f"今年以来，组织开展网上知识竞答活动1次，参与{len(final)}人次，"
+        f"参与率{yearreport.number(figs['quiz.participation_rate'])}，"
+        f"平均得分率{yearreport.number(figs['quiz.avg_score_rate'])}。"
     )
-    empty, _ = stats.year_figures(admin, date(2025, 1, 1), date(2025, 12, 31), [w.root])
-    assert empty.campaigns == 0 and empty.person_times == 0
-    assert empty.paragraph(date(2026, 3, 22)).startswith("2025年1月1日至2025年12月31日")
+    lo, hi = stats.local_bounds(date(2025, 1, 1), date(2025, 12, 31))
+    empty = {f["key"]: f for f in year.quiz_year_figures(lo, hi, None)}
+    assert empty["quiz.count"]["value"] == 0 and empty["quiz.person_times"]["value"] == 0
+    para = yearreport.build(empty, date(2025, 1, 1), date(2025, 12, 31), date(2026, 3, 22))
+    assert para.text == "" and "网上知识竞答" in para.missing  # never "开展…活动0次"
 
 
 def test_scope_rules(world: World) -> None:

@@ -1,6 +1,7 @@
 """Typed tables only: no Flask imports beyond the shared ``db`` object."""
 
 from quiz_app.models import study as study  # registers the study tables
+from quiz_app.models import survey as _survey  # noqa: F401  (registers the survey tables)
 from quiz_app.models.attempt import (
     Attempt,
     AttemptItem,

@@ -128,6 +128,7 @@ def home_links(user: User) -> list[tuple[str, str]]:
     if can_organize(user):
         links.append(("campaigns.index", "活动与竞答"))
         links.append(("banks.index", "题库管理"))
+        links.append(("surveys.manage", "思想动态问卷"))
     if can_lead(user) or can_organize(user):
         links.append(("dashboard.index", "统计"))
     links.append(("meetings.index", "三会一课"))

@@ -23,6 +23,7 @@ from quiz_app.services.branches import create_branch
 from quiz_app.services.meetings import demo as meetings_demo
 from quiz_app.services.reports import demo as reports_demo
 from quiz_app.services.study import demo as study_demo
+from quiz_app.services.surveys import demo as surveys_demo
 
 DEMO_PASSWORD = "Demo@2021"
 
@@ -307,6 +308,7 @@ def seed_all() -> dict[str, int]:
     study_demo.seed(now())
     reports_demo.seed_demo(now())
     meetings_demo.seed(now())
+    surveys_demo.seed_demo_survey(now())
     return {
         "campaigns_created": campaigns,
         "questions_created": questions,

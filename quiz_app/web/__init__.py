@@ -143,6 +143,7 @@ def init_app(app: Flask) -> None:
         study,
         take,
     )
+    from quiz_app.web import surveys as surveys_web
     from quiz_app.web.me import bp as me_bp
     from quiz_app.web.points import bp as points_bp
     from quiz_app.web.reports import bp as reports_bp
@@ -174,6 +175,7 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(meetings_bp)
     app.register_blueprint(meeting_settings_bp)
+    app.register_blueprint(surveys_web.bp)
 
     from quiz_app import api
 

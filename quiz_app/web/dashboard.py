@@ -6,15 +6,20 @@ charts are SVG drawn here and in the templates, always next to a table with the 
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, render_template, request, send_file
 from flask_login import current_user
 
+from quiz_app import clock
 from quiz_app.clock import format_duration
 from quiz_app.services import stats
 from quiz_app.services.branches import full_name
+from quiz_app.services.stats import year, yearreport
+from quiz_app.services.stats.common import StatsDenied
+from quiz_app.services.stats.scope import branches_under
 from quiz_app.web import role_required, xlsx_download
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -226,29 +231,62 @@ def _date_arg(name: str, default: date) -> date:
         abort(400)
 
 
-@bp.get("/year")
-def year() -> Any:
+def _year_report() -> dict[str, Any]:
+    """The report's range, part of the tree (leader scope enforced: 403), figures and paragraph."""
     user = _user()
-    start0, end0 = stats.this_year()
+    start0, end0 = year.this_year()
     start, end = _date_arg("start", start0), _date_arg("end", end0)
     if end < start:
         start, end = end, start
     try:
-        focus = stats.year_focus(user, _int_arg("branch"))
-    except stats.StatsDenied as exc:
+        focus = year.year_focus(user, _int_arg("branch"))
+    except StatsDenied as exc:
         abort(exc.status)
-    figures, campaigns = stats.year_figures(user, start, end, focus)
-    choices = stats.branches_under(stats.year_focus(user, None))
+    lo, hi = year.local_bounds(start, end)
+    branch_ids = year.branch_ids_of(focus)
+    figures = year.collect(lo, hi, branch_ids)
+    today = clock.now().astimezone(clock.LOCAL_TZ).date()
+    names = "、".join(full_name(b) for b in focus)
+    return {
+        "start": start,
+        "end": end,
+        "focus": focus,
+        "focus_names": names,
+        "figures": figures,
+        "paragraph": yearreport.build(figures, start, end, today),
+        "campaigns": year.campaigns_reaching(lo, hi, branch_ids),
+        "title": f"{names} {start.isoformat()} 至 {end.isoformat()} 年度数据",
+    }
+
+
+@bp.get("/year", endpoint="year")
+def year_page() -> Any:
+    report = _year_report()
     return render_template(
         "dashboard/year.html",
-        figures=figures,
-        campaigns=campaigns,
-        paragraph=figures.paragraph(),
-        focus=focus,
-        focus_names="、".join(full_name(b) for b in focus),
-        choices=choices,
+        **report,
+        choices=branches_under(year.year_focus(_user(), None)),
         branch_arg=request.args.get("branch", ""),
-        pct=stats.pct,
+        number=yearreport.number,
+    )
+
+
+@bp.get("/year.xlsx")
+def year_xlsx() -> Any:
+    r = _year_report()
+    data = yearreport.xlsx(r["paragraph"], r["figures"], r["title"], request.url_root)
+    return xlsx_download(data, f"{r['title']}.xlsx", "year-report.xlsx")
+
+
+@bp.get("/year.docx")
+def year_docx() -> Any:
+    r = _year_report()
+    data = yearreport.docx(r["paragraph"], r["figures"], r["title"], request.url_root)
+    return send_file(
+        io.BytesIO(data),
+        mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        as_attachment=True,
+        download_name=f"{r['title']}.docx",
     )
 
 
