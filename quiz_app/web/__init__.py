@@ -6,13 +6,14 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, abort, redirect, render_template, request, url_for
+from flask import Flask, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from quiz_app import clock
 from quiz_app.extensions import db, login_manager
 from quiz_app.models import User
+from quiz_app.services import textcheck
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -95,13 +96,23 @@ def _security_headers(response: Any) -> Any:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    # Nothing personal in a shared phone's or a proxy's cache: every API answer (a token, an
+    # attempt) and every page of a signed-in person. Static files and the sign-in page may cache.
+    if request.path.startswith("/api/") or (
+        current_user.is_authenticated and request.endpoint != "static"
+    ):
+        response.headers["Cache-Control"] = "no-store"
+    if current_app.config.get("QUIZ_ENV") == "production":
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response
 
 
 def _error_page(code: int, title: str, message: str) -> Callable[[Exception], Any]:
-    def handler(_exc: Exception) -> Any:
-        if request.path.startswith("/api/"):
-            return {"error": message}, code
+    def handler(exc: Exception) -> Any:
+        if request.path.startswith("/api/"):  # the API's one error shape, for unknown URLs too
+            from quiz_app.api import http_error
+
+            return http_error(exc)
         return render_template("error.html", code=code, title=title, message=message), code
 
     return handler
@@ -121,6 +132,14 @@ def format_points(value: object) -> str:
     return text or "0"
 
 
+def _printable(value: Any) -> Any:
+    """Jinja's finalize: text stored before the edge checks (a lone surrogate in an answer) is
+    shown with U+FFFD instead of making the page fail to encode, for good."""
+    if isinstance(value, str) and not value.isascii() and textcheck.has_unprintable(value):
+        return type(value)(textcheck.printable(value))
+    return value
+
+
 def init_app(app: Flask) -> None:
     """Register blueprints, sign-in, error pages, headers and template helpers."""
     from quiz_app.web import admin, auth, banks, campaigns, dashboard, home, practice, take
@@ -129,6 +148,9 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=app.config["QUIZ_PROXY_COUNT"], x_proto=1
         )
+    from quiz_app.web import validation
+
+    validation.install(app)  # the bounded <int:…> converter must exist before any route
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "请先登录"
@@ -149,6 +171,9 @@ def init_app(app: Flask) -> None:
 
     app.before_request(_force_password_change)
     app.after_request(_security_headers)
+    app.register_error_handler(
+        400, _error_page(400, "请求有误", "提交的内容或网址中的参数不正确，请检查后重试。")
+    )
     app.register_error_handler(403, _error_page(403, "无权访问", "您没有访问此页面的权限。"))
     app.register_error_handler(404, _error_page(404, "页面不存在", "您要找的页面不存在或已删除。"))
     app.register_error_handler(
@@ -159,8 +184,10 @@ def init_app(app: Flask) -> None:
             f"上传的文件超过 {app.config['MAX_CONTENT_LENGTH'] // 1048576} MB 上限。",
         ),
     )
+    app.register_error_handler(405, _error_page(405, "不支持该操作", "此页面不支持该请求方法。"))
     app.register_error_handler(500, _error_page(500, "服务器出错", "服务器暂时出错，请稍后再试。"))
 
+    app.jinja_env.finalize = _printable
     app.jinja_env.filters["local"] = clock.format_local
     app.jinja_env.filters["duration"] = clock.format_duration
     app.jinja_env.filters["points"] = format_points

@@ -16,6 +16,7 @@ from quiz_app.clock import format_duration
 from quiz_app.services import stats
 from quiz_app.services.branches import full_name
 from quiz_app.web import role_required, xlsx_download
+from quiz_app.web.campaign_forms import MAX_YEAR, MIN_YEAR
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -210,9 +211,12 @@ def _date_arg(name: str, default: date) -> date:
     if not raw:
         return default
     try:
-        return date.fromisoformat(raw)
+        value = date.fromisoformat(raw)
     except ValueError:
         abort(400)
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        abort(400)
+    return value
 
 
 @bp.get("/year")
