@@ -288,10 +288,16 @@ def test_huge_page_numbers_show_a_page(admin_client: FlaskClient, app: Flask) ->
 
 
 def test_superscript_digit_as_a_posted_id_is_not_a_500(
-    employee_client: FlaskClient, app: Flask
+    organizer_client: FlaskClient, app: Flask
 ) -> None:
-    response = employee_client.post("/practice/daily", data={"question_id": "²"})
-    assert response.status_code == 404
+    """"²".isdigit() is true and int("²") raises: the fixed-question picker took it for an id."""
+    with app.app_context():
+        quiz = make_quiz(make_campaign(status="draft"), make_bank(per_type=1))
+        url = f"/manage/campaigns/{quiz.campaign_id}/quizzes/{quiz.id}/sections/new?kind=fixed"
+        db.session.commit()
+    response = organizer_client.post(url, data={"points": "1", "question_ids": ["²"]})
+    assert response.status_code == 200 and "请至少勾选一道题目" in response.get_data(as_text=True)
+    assert organizer_client.post("/practice/daily", data={"question_id": "²"}).status_code == 404
 
 
 @pytest.mark.parametrize("when", ["0001-01-01T00:00", "9999-12-31T23:59"])
