@@ -7,7 +7,6 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-
 MIN_SECRET_KEY_BYTES = 32
 
 

@@ -19,7 +19,7 @@ from openpyxl import Workbook, load_workbook
 
 from quiz_app import clock
 from quiz_app.extensions import db
-from quiz_app.models import Attempt, AttemptItem, Campaign, Quiz, QuizSection, User
+from quiz_app.models import AttemptItem, Campaign, Quiz, QuizSection, User
 from quiz_app.services import attempts, campaigns
 from quiz_app.services.campaigns import CampaignError
 from quiz_app.services.textcheck import parse_id, text_problem
@@ -88,7 +88,13 @@ def test_a_lone_surrogate_or_control_character_in_an_answer_is_refused(
 
 @pytest.mark.parametrize(
     ("qtype", "answer"),
-    [("single", ""), ("single", "AB"), ("single", "ABCD"), ("multiple", [""]), ("multiple", ["AB"])],
+    [
+        ("single", ""),
+        ("single", "AB"),
+        ("single", "ABCD"),
+        ("multiple", [""]),
+        ("multiple", ["AB"]),
+    ],
 )
 def test_choice_answers_that_are_not_one_key_are_refused(
     client: FlaskClient, quiz_id: int, qtype: str, answer: Any, app: Flask
@@ -150,7 +156,9 @@ def test_stored_bad_text_does_not_break_result_analysis_or_export(
     export = client.get(f"/dashboard/campaigns/{campaign_id}/export.xlsx")
     assert export.status_code == 200
     book = load_workbook(io.BytesIO(export.data))
-    cells = [str(c) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for c in row]
+    cells = [
+        str(c) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for c in row
+    ]
     assert "王\ufffd五" in cells
     auth = bearer(client, "boss")
     items = client.get(f"/api/v1/campaigns/{campaign_id}/stats/items", headers=auth)
@@ -290,7 +298,7 @@ def test_huge_page_numbers_show_a_page(admin_client: FlaskClient, app: Flask) ->
 def test_superscript_digit_as_a_posted_id_is_not_a_500(
     organizer_client: FlaskClient, app: Flask
 ) -> None:
-    """"²".isdigit() is true and int("²") raises: the fixed-question picker took it for an id."""
+    """ "²".isdigit() is true and int("²") raises: the fixed-question picker took it for an id."""
     with app.app_context():
         quiz = make_quiz(make_campaign(status="draft"), make_bank(per_type=1))
         url = f"/manage/campaigns/{quiz.campaign_id}/quizzes/{quiz.id}/sections/new?kind=fixed"
@@ -378,6 +386,7 @@ def test_unknown_api_urls_and_methods_answer_in_the_api_shape(client: FlaskClien
     wrong = client.delete("/api/v1/tokens")
     assert wrong.status_code == 405
     assert wrong.get_json() == {"error": "不支持该请求方法", "code": "method_not_allowed"}
+    assert set(wrong.headers["Allow"].split(", ")) == {"OPTIONS", "POST"}
     page = client.delete("/login")
     assert page.status_code == 405 and "不支持" in page.get_data(as_text=True)
 

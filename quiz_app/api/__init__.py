@@ -104,7 +104,10 @@ def http_error(exc: Exception) -> Any:
     if code == 400 and "CSRF" in (getattr(exc, "description", "") or ""):
         return error(400, "页面已过期，请刷新后重试", "csrf")
     message, kind = _HTTP_ERRORS.get(code, ("请求失败", "error"))
-    return error(code, message, kind)
+    body, status = error(code, message, kind)
+    if getattr(exc, "valid_methods", None):  # a 405 says what is allowed (RFC 9110)
+        body.headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
+    return body, status
 
 
 @bp.errorhandler(AttemptError)

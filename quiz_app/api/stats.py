@@ -120,20 +120,21 @@ def _r(value: float | None, digits: int = 2) -> float | None:
     return None if value is None else round(value, digits)
 
 
+_ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
 _PARAMS = [
-    {"name": "campaign_id", "in": "path", "required": True, "schema": {"type": "integer"}},
+    {"name": "campaign_id", "in": "path", "required": True, "schema": _ID},
     {
         "name": "quiz_id",
         "in": "query",
         "required": False,
-        "schema": {"type": "integer"},
+        "schema": _ID,
         "description": "只看活动中的这一场竞答",
     },
     {
         "name": "branch_id",
         "in": "query",
         "required": False,
-        "schema": {"type": "integer"},
+        "schema": _ID,
         "description": "只看这个部门及其下级；须在您的查看范围内",
     },
 ]
