@@ -43,7 +43,7 @@ CHECKS = [
     checks.response_headers_conformance,
     checks.allow_header_conformance,
 ]
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "60"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "40"))
 
 
 # The document is built without a request, so it loads at import; the app (made by the session
