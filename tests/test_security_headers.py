@@ -64,3 +64,15 @@ def test_hsts_only_in_production(app: Flask, client: FlaskClient) -> None:
     finally:
         app.config["QUIZ_ENV"] = "development"
     assert hsts.startswith("max-age=") and int(hsts.split("=")[1]) >= 15552000
+
+
+def test_a_form_without_its_csrf_token_gets_a_chinese_400_page(
+    app: Flask, client: FlaskClient
+) -> None:
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        response = client.post("/login", data={"username": "x", "password": "y"})
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert response.status_code == 400
+    assert "页面已过期（安全令牌失效）" in response.get_data(as_text=True)

@@ -99,7 +99,7 @@ def _security_headers(response: Any) -> Any:
     # Nothing personal in a shared phone's or a proxy's cache: every API answer (a token, an
     # attempt) and every page of a signed-in person. Static files and the sign-in page may cache.
     if request.path.startswith("/api/") or (
-        current_user.is_authenticated and request.endpoint != "static"
+        request.endpoint != "static" and current_user.is_authenticated
     ):
         response.headers["Cache-Control"] = "no-store"
     if current_app.config.get("QUIZ_ENV") == "production":
@@ -113,7 +113,10 @@ def _error_page(code: int, title: str, message: str) -> Callable[[Exception], An
             from quiz_app.api import http_error
 
             return http_error(exc)
-        return render_template("error.html", code=code, title=title, message=message), code
+        text = message
+        if code == 400 and "CSRF" in (getattr(exc, "description", "") or ""):
+            text = "页面已过期（安全令牌失效），请返回并刷新页面后重试。"
+        return render_template("error.html", code=code, title=title, message=text), code
 
     return handler
 
