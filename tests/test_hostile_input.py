@@ -391,6 +391,17 @@ def test_unknown_api_urls_and_methods_answer_in_the_api_shape(client: FlaskClien
     assert page.status_code == 405 and "不支持" in page.get_data(as_text=True)
 
 
+def test_a_10000_character_sign_in_name_is_refused_before_the_throttle(
+    client: FlaskClient, quiz_id: int
+) -> None:
+    """On PostgreSQL the throttle's key column (varchar) overflowed: a 500 on every try."""
+    name = "甲" * 10_000
+    page = client.post("/login", data={"username": name, "password": "x"})
+    assert page.status_code == 400 and "【登录名】不能超过50个字符" in page.get_data(as_text=True)
+    api = client.post("/api/v1/tokens", json={"username": name, "password": "x"})
+    assert api.status_code == 422 and api.get_json()["error"] == "登录名过长"
+
+
 def test_token_request_with_surrogate_or_nul_is_422(client: FlaskClient) -> None:
     for name in (SURROGATE_JSON, '"a\\u0000"'):
         body = f'{{"username": {name}, "password": "x"}}'

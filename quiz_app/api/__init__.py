@@ -25,7 +25,7 @@ from quiz_app.services import attempts, campaigns
 from quiz_app.services.accounts import sign_in
 from quiz_app.services.attempts import AttemptError
 from quiz_app.services.branches import full_name
-from quiz_app.services.textcheck import BIGINT_MAX
+from quiz_app.services.textcheck import BIGINT_MAX, column_length
 from quiz_app.web.validation import api_body_must_be_object
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -132,6 +132,8 @@ def create_token() -> Any:
     username, password = body.get("username"), body.get("password")
     if not isinstance(username, str) or not isinstance(password, str):
         return error(422, "请提供 username 和 password", "bad_request")
+    if len(username.strip()) > column_length(User.username):  # no such account; keeps the
+        return error(422, "登录名过长", "bad_request")  # throttle's key within its column
     from quiz_app.web.auth import throttle_policy
 
     result = sign_in(username, password, request.remote_addr or "?", throttle_policy())

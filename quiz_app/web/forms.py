@@ -32,7 +32,10 @@ def split_groups(text: str | None) -> list[str]:
 
 
 class LoginForm(FlaskForm):
-    username = StringField("登录名", validators=[DataRequired("请输入登录名")])
+    # No account has a longer name; a 10,000-character one overflowed the throttle's key column.
+    username = StringField(
+        "登录名", validators=[DataRequired("请输入登录名"), CleanLine(User.username)]
+    )
     password = PasswordField("密码", validators=[DataRequired("请输入密码")])
     next = HiddenField()
     submit = SubmitField("登录")
