@@ -391,6 +391,21 @@ def test_unknown_api_urls_and_methods_answer_in_the_api_shape(client: FlaskClien
     assert page.status_code == 405 and "不支持" in page.get_data(as_text=True)
 
 
+def test_word_line_breaks_in_a_pasted_bank_are_not_refused(
+    organizer_client: FlaskClient, app: Flask
+) -> None:
+    """Word copies a manual line break as U+000B: in the paste box it is a line end."""
+    with app.app_context():
+        bank_id = make_bank(per_type=1).id
+        db.session.commit()
+    paste = "1. 党的最高领导机关是（　）。\x0bA. 党的全国代表大会\x0bB. 中央委员会\n答案：A\n"
+    url = f"/manage/banks/{bank_id}/import"
+    accepted = organizer_client.post(url, data={"text": paste, "format": ""})
+    assert accepted.status_code != 422
+    refused = organizer_client.post(url, data={"text": paste.replace("\x0b", "\x01")})
+    assert refused.status_code == 422 and "U+0001" in refused.get_data(as_text=True)
+
+
 def test_a_10000_character_sign_in_name_is_refused_before_the_throttle(
     client: FlaskClient, quiz_id: int
 ) -> None:

@@ -23,6 +23,11 @@ from quiz_app.services.textcheck import (
 )
 
 MAX_PAGE = 100_000
+# Text pasted from Word carries manual line breaks as U+000B and page breaks as U+000C; where a
+# paste is split into lines (str.splitlines treats both as line ends) they are line breaks,
+# not hostile input. Everywhere else they are refused like other control characters.
+LINE_BREAK_FIELDS = {("banks.import_questions", "text")}
+_AS_NEWLINE = {0x0B: "\n", 0x0C: "\n"}
 
 
 class IdConverter(IntegerConverter):
@@ -56,6 +61,8 @@ def reject_bad_text() -> Any:
     """before_request: refuse control characters, NULs and invalid Unicode anywhere in the input."""
     for source, values in (("查询参数", request.args), ("表单", request.form)):
         for key, value in values.items(multi=True):
+            if (request.endpoint, key) in LINE_BREAK_FIELDS:
+                value = value.translate(_AS_NEWLINE)
             problem = text_problem(key, multiline=False) or text_problem(value, multiline=True)
             if problem:
                 return _refuse(f"{source}【{key if not text_problem(key) else '?'}】{problem}")
