@@ -6,7 +6,6 @@ Each test reproduces one failure found by an attacker's session; each fails with
 from __future__ import annotations
 
 import io
-import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -19,10 +18,10 @@ from openpyxl import Workbook, load_workbook
 
 from quiz_app import clock
 from quiz_app.extensions import db
-from quiz_app.models import AttemptItem, Campaign, Quiz, QuizSection, User
+from quiz_app.models import Attempt, AttemptItem, Campaign, Quiz, QuizSection, User
 from quiz_app.services import attempts, campaigns
 from quiz_app.services.campaigns import CampaignError
-from quiz_app.services.textcheck import parse_id, text_problem
+from quiz_app.services.textcheck import column_length, numeric_max, parse_id, text_problem
 from quiz_app.services.xlsx_out import workbook_bytes
 from tests.conftest import sign_in
 from tests.factories import (
@@ -436,4 +435,6 @@ def test_parse_id_and_text_problem() -> None:
     assert "控制字符" in (text_problem("一\n二") or "")
     assert "U+D800" in (text_problem("\ud800", multiline=True) or "")
     assert "不能超过3个字符" in (text_problem("一二三四", max_len=3) or "")
-    assert json.dumps  # (json used for raw bodies above)
+    assert column_length(User.real_name) == 50
+    assert numeric_max(QuizSection.points) == Decimal("9999.99")
+    assert numeric_max(Attempt.max_score) == Decimal("999999.99")

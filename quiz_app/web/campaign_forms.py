@@ -34,6 +34,7 @@ from quiz_app.models import (
     ReviewPolicy,
 )
 from quiz_app.services.importing import DIFFICULTIES, QuestionType
+from quiz_app.services.textcheck import numeric_max
 from quiz_app.web.validation import CleanLine
 
 THEME_SUGGESTIONS = ("党史学习教育", "纪律教育月", "保密知识学习", "党章党规学习", "安全生产知识")
@@ -41,7 +42,7 @@ COUNTING_LABELS = {
     AttemptCounting.BEST.value: "取最高一次",
     AttemptCounting.LAST.value: "取最后一次",
 }
-MAX_POINTS = Decimal("9999.99")
+MAX_POINTS = numeric_max(QuizSection.points)  # 9999.99: what one question's column holds
 # Dates people may enter: year 1 overflows when moved to UTC, year 9999 when a duration is added.
 MIN_YEAR, MAX_YEAR = 2000, 2099
 
