@@ -311,6 +311,10 @@ def register_commands(app: Flask) -> None:
 
     for command in COMMANDS:
         app.cli.add_command(command)
+    from quiz_app.cli_backup import COMMANDS as BACKUP_COMMANDS
+
+    for command in BACKUP_COMMANDS:
+        app.cli.add_command(command)
 
 
 def _create_app() -> Flask:

@@ -8,6 +8,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+MIN_SECRET_KEY_BYTES = 32
+
 
 class ConfigError(RuntimeError):
     """The environment cannot run the app as configured (message says what to set)."""
@@ -16,10 +18,16 @@ class ConfigError(RuntimeError):
 def _secret_key(instance_path: Path, production: bool) -> str:
     """QUIZ_SECRET_KEY, or in development one generated once and kept in the instance folder."""
     key = os.environ.get("QUIZ_SECRET_KEY")
+    if production and len((key or "").encode()) < MIN_SECRET_KEY_BYTES:
+        # Sessions and CSRF tokens are signed with it: a short key can be guessed offline
+        # from one cookie.
+        raise ConfigError(
+            f"生产环境必须设置 QUIZ_SECRET_KEY，且不少于{MIN_SECRET_KEY_BYTES}字节"
+            f"（当前{len((key or '').encode())}字节）；可用 "
+            "python -c 'import secrets;print(secrets.token_hex(32))' 生成"
+        )
     if key:
         return key
-    if production:
-        raise ConfigError("生产环境必须设置 QUIZ_SECRET_KEY（一段足够长的随机字符串）")
     key_file = instance_path / "secret_key"
     if key_file.exists():
         return key_file.read_text().strip()

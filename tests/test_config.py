@@ -60,3 +60,17 @@ def test_postgresql_plans_each_statement_with_its_values(
     assert options["pool_pre_ping"] is True
     monkeypatch.delenv("QUIZ_DATABASE_URL")
     assert "connect_args" not in load_config(tmp_path)["SQLALCHEMY_ENGINE_OPTIONS"]
+
+
+def test_production_refuses_a_short_secret_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QUIZ_ENV", "production")
+    monkeypatch.setenv("QUIZ_SECRET_KEY", "x" * 31)
+    with pytest.raises(ConfigError, match="不少于32字节（当前31字节）"):
+        load_config(tmp_path)
+    monkeypatch.setenv("QUIZ_SECRET_KEY", "密" * 11)  # 33 bytes in UTF-8
+    assert load_config(tmp_path)["SECRET_KEY"] == "密" * 11
+    monkeypatch.setenv("QUIZ_ENV", "development")
+    monkeypatch.setenv("QUIZ_SECRET_KEY", "short")  # development accepts what it is given
+    assert load_config(tmp_path)["SECRET_KEY"] == "short"

@@ -21,9 +21,12 @@ from quiz_app.models import Attempt, Quiz, SessionKind, SignInSession, User
 from quiz_app.services import access, attempts, audit, campaigns, sessions
 from quiz_app.services.attempts import AttemptError
 from quiz_app.services.branches import full_name
+from quiz_app.services.textcheck import BIGINT_MAX, column_length
+from quiz_app.web.validation import api_body_must_be_object
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # checked below for cookie sessions only: a bearer token is not sent by browsers
+bp.before_request(api_body_must_be_object)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -68,12 +71,30 @@ def grace() -> timedelta:
     return timedelta(seconds=current_app.config["QUIZ_SAVE_GRACE_SECONDS"])
 
 
+_HTTP_ERRORS = {
+    400: ("请求格式不正确", "bad_request"),
+    401: ("请先登录", "unauthorized"),
+    403: ("您无权进行此操作", "forbidden"),
+    404: ("找不到该资源", "not_found"),
+    405: ("不支持该请求方法", "method_not_allowed"),
+    413: ("请求内容太大", "too_large"),
+    415: ("请求内容类型不受支持", "bad_request"),
+    500: ("服务器暂时出错，请稍后再试", "server_error"),
+}
+
+
 @bp.errorhandler(HTTPException)
-def _http_error(exc: HTTPException) -> Any:
-    messages = {400: "请求格式不正确", 404: "找不到该资源", 405: "不支持该请求方法"}
-    if exc.code == 400 and "CSRF" in (exc.description or ""):
+def http_error(exc: Exception) -> Any:
+    """Every HTTP error under /api/ — unknown URLs and methods too, which the app-wide handlers
+    pass here — as {"error": 中文, "code": …}."""
+    code = getattr(exc, "code", None) or 500
+    if code == 400 and "CSRF" in (getattr(exc, "description", "") or ""):
         return error(400, "页面已过期，请刷新后重试", "csrf")
-    return error(exc.code or 500, messages.get(exc.code or 500, exc.description or "请求失败"))
+    message, kind = _HTTP_ERRORS.get(code, ("请求失败", "error"))
+    body, status = error(code, message, kind)
+    if getattr(exc, "valid_methods", None):  # a 405 says what is allowed (RFC 9110)
+        body.headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
+    return body, status
 
 
 @bp.errorhandler(AttemptError)
@@ -109,6 +130,8 @@ def create_token() -> Any:
     username, password = body.get("username"), body.get("password")
     if not isinstance(username, str) or not isinstance(password, str):
         return error(422, "请提供 username 和 password", "bad_request")
+    if len(username.strip()) > column_length(User.username):  # no such account; keeps the
+        return error(422, "登录名过长", "bad_request")  # throttle's key within its column
     label = body.get("label")
     from quiz_app.web.auth import check_credentials, lifetimes
 
@@ -240,6 +263,8 @@ def save(attempt_id: int, question_id: int) -> Any:
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or "answer" not in body or "seq" not in body:
         return error(422, '请求应为 {"answer": …, "seq": 序号}', "bad_request")
+    if isinstance(body["seq"], int) and not -BIGINT_MAX <= body["seq"] <= BIGINT_MAX:
+        return error(422, "保存序号超出范围", "bad_seq")
     moment = now()
     item, applied = attempts.save_answer(
         attempt_id,

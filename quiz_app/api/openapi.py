@@ -20,7 +20,14 @@ def _ok(description: str, schema: str) -> dict[str, Any]:
 
 
 SECURITY = [{"bearer": []}, {"cookie": []}]
-ATTEMPT_ID = {"name": "attempt_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+# Every id is a PostgreSQL integer: the app answers 404 for ids outside 1..2^31-1.
+ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+ATTEMPT_ID = {"name": "attempt_id", "in": "path", "required": True, "schema": ID}
+# What the edge refuses on every route (quiz_app/web/validation.py).
+EDGE_ERRORS = {
+    "400": "请求格式不正确（如 JSON 无法解析）",
+    "422": "请求内容不符合要求：JSON 请求体不是对象，数值超出范围，或文字含控制字符、空字符、无效 Unicode",
+}
 
 
 def document() -> dict[str, Any]:
@@ -31,6 +38,13 @@ def document() -> dict[str, Any]:
     doc = _core()
     doc["paths"].update(openapi_paths())
     doc["paths"].update(report_paths())
+    for item in doc["paths"].values():
+        for operation in item.values():
+            responses = operation["responses"]
+            for code, description in EDGE_ERRORS.items():
+                responses.setdefault(code, _err(description))
+            if "security" in operation:
+                responses.setdefault("401", _err("未登录或令牌无效"))
     return doc
 
 
@@ -122,12 +136,7 @@ def _core() -> dict[str, Any]:
                     "summary": "开始作答；已有进行中的作答时返回它",
                     "security": SECURITY,
                     "parameters": [
-                        {
-                            "name": "quiz_id",
-                            "in": "path",
-                            "required": True,
-                            "schema": {"type": "integer"},
-                        }
+                        {"name": "quiz_id", "in": "path", "required": True, "schema": ID}
                     ],
                     "responses": {
                         "201": _ok("新的作答", "Attempt"),
@@ -152,12 +161,7 @@ def _core() -> dict[str, Any]:
                     "security": SECURITY,
                     "parameters": [
                         ATTEMPT_ID,
-                        {
-                            "name": "question_id",
-                            "in": "path",
-                            "required": True,
-                            "schema": {"type": "integer"},
-                        },
+                        {"name": "question_id", "in": "path", "required": True, "schema": ID},
                     ],
                     "requestBody": {
                         "required": True,
@@ -361,6 +365,7 @@ def _core() -> dict[str, Any]:
                         "seq": {
                             "type": "integer",
                             "minimum": 1,
+                            "maximum": 2**63 - 1,
                             "description": "本次作答内递增的序号",
                         },
                         "flagged": {"type": "boolean"},

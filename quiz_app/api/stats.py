@@ -8,23 +8,22 @@ from flask import g, jsonify, request
 
 from quiz_app.api import authenticated, bp, error
 from quiz_app.services import stats
+from quiz_app.services.textcheck import parse_id
 
 
 def _branch_arg() -> int | None:
-    raw = request.args.get("branch_id", "").strip()
-    return int(raw) if raw.isdigit() else None
+    return parse_id(request.args.get("branch_id", ""))
 
 
 def _quiz_arg() -> int | None:
-    raw = request.args.get("quiz_id", "").strip()
-    return int(raw) if raw.isdigit() else None
+    return parse_id(request.args.get("quiz_id", ""))
 
 
 def _bad_args() -> Any:
     for name in ("branch_id", "quiz_id"):
         raw = request.args.get(name, "").strip()
-        if raw and not raw.isdigit():
-            return error(422, f"{name} 应为整数", "bad_request")
+        if raw and parse_id(raw) is None:
+            return error(422, f"{name} 应为 1 到 2147483647 之间的整数", "bad_request")
     return None
 
 
@@ -126,20 +125,21 @@ def _r(value: float | None, digits: int = 2) -> float | None:
     return None if value is None else round(value, digits)
 
 
+_ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
 _PARAMS = [
-    {"name": "campaign_id", "in": "path", "required": True, "schema": {"type": "integer"}},
+    {"name": "campaign_id", "in": "path", "required": True, "schema": _ID},
     {
         "name": "quiz_id",
         "in": "query",
         "required": False,
-        "schema": {"type": "integer"},
+        "schema": _ID,
         "description": "只看活动中的这一场竞答",
     },
     {
         "name": "branch_id",
         "in": "query",
         "required": False,
-        "schema": {"type": "integer"},
+        "schema": _ID,
         "description": "只看这个部门及其下级；须在您的查看范围内",
     },
 ]

@@ -175,7 +175,7 @@ def to_stored(item: AttemptItem, shown: Any) -> Any:
     """An answer in the keys the person saw, turned into the question's own keys."""
     rev = item.revision
     n = len(rev.options)
-    shown_keys = OPTION_KEYS[:n]
+    shown_keys = tuple(OPTION_KEYS[:n])  # a tuple: "AB" and "" are "in" the string "ABCD"
 
     def original(key: Any) -> Any:
         if not isinstance(key, str) or key not in shown_keys:

@@ -7,12 +7,21 @@ from typing import Any
 
 from quiz_app.models import MultipleScoring, QuestionRevision
 from quiz_app.services.importing import OPTION_KEYS, normalise_blank_answer
+from quiz_app.services.textcheck import first_bad_string
 
 CENT = Decimal("0.01")
 
 
 class AnswerShapeError(ValueError):
     """An answer that does not fit its question's type (the API answers 422)."""
+
+
+def answer_problem(answer: Any) -> str | None:
+    """Why an answer's text may not be stored (NUL, control character, lone surrogate), or None.
+
+    Pure, so the save path can call it wherever it validates.
+    """
+    return first_bad_string(answer, multiline=False)
 
 
 def normalise_answer(question_type: str, answer: Any, option_count: int, blank_count: int) -> Any:
@@ -23,7 +32,10 @@ def normalise_answer(question_type: str, answer: Any, option_count: int, blank_c
     """
     if answer is None:
         return None
-    keys = OPTION_KEYS[:option_count]
+    problem = answer_problem(answer)
+    if problem:
+        raise AnswerShapeError(f"答案{problem}")
+    keys = tuple(OPTION_KEYS[:option_count])  # a tuple: "AB" in "ABCD" is true for a string
     if question_type == "single":
         if not isinstance(answer, str) or answer not in keys:
             raise AnswerShapeError(f"单选题的答案应为 {keys[0]}–{keys[-1]} 中的一个字母")

@@ -13,8 +13,9 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from quiz_app.extensions import db
-from quiz_app.models import Question, QuestionCategory, Quiz, QuizSection
+from quiz_app.models import Attempt, Question, QuestionCategory, Quiz, QuizSection
 from quiz_app.services.importing import QuestionType
+from quiz_app.services.textcheck import numeric_max
 
 TYPE_LABELS = {t.value: t.label for t in QuestionType}
 
@@ -74,9 +75,22 @@ def _draw_order(sections: list[QuizSection], pools: dict[int, list[int]]) -> lis
     return sorted(sections, key=lambda s: (len(pools[s.id]), s.position, s.id))
 
 
+def total_problem(quiz: Quiz) -> str | None:
+    """Why the paper's total cannot be stored with an attempt (its score columns hold at most
+    999999.99), or None. Checked when a section is saved and again at publishing, so a quiz
+    never publishes and then fails at every start."""
+    limit = numeric_max(Attempt.max_score)
+    total = sum((Decimal(s.points or 0) * s.size for s in quiz.sections), Decimal(0))
+    if total > limit:
+        return f"试卷总分为{total:f}分，超过上限{limit:f}分，请减少题数或每题分值"
+    return None
+
+
 def shortfalls(quiz: Quiz) -> list[str]:
     """One line per section the banks cannot fill, e.g. "单选·党史 需要20题，题库只有14题"."""
     problems: list[str] = []
+    if (too_much := total_problem(quiz)) is not None:
+        problems.append(too_much)
     fixed_ids = {qid for s in quiz.sections if s.is_fixed for qid in s.fixed_question_ids}
     if fixed_ids:
         usable = set(

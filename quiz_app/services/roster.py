@@ -16,6 +16,7 @@ from quiz_app.models import Branch, Group, Role, User
 from quiz_app.services.accounts import generate_password, set_password, set_roles
 from quiz_app.services.branches import BranchLookup, full_name
 from quiz_app.services.tabular import TableError, is_blank, read_rows
+from quiz_app.services.textcheck import column_length, text_problem
 from quiz_app.services.xlsx_out import workbook_bytes
 
 # Header aliases seen in rosters exported by HR and OA systems.
@@ -158,14 +159,18 @@ def parse_roster(
         real_name = cell(row, "姓名")
         if not real_name:
             err("姓名", "不能为空")
+        elif problem := text_problem(real_name, max_len=column_length(User.real_name)):
+            err("姓名", problem)
         phone = cell(row, "手机号") or None
         if phone is not None and not _PHONE.match(phone):
             err("手机号", f"“{phone}”不是11位手机号")
         username = cell(row, "工号/登录名") or (phone or "")
         if not username:
             err("工号/登录名", "工号/登录名和手机号至少填写一项")
-        elif re.search(r"\s", username) or len(username) > 50:
-            err("工号/登录名", f"“{username}”不能含空格，且不超过50个字符")
+        elif problem := text_problem(username, max_len=column_length(User.username)):
+            err("工号/登录名", problem)
+        elif re.search(r"\s", username):
+            err("工号/登录名", f"“{username}”不能含空格")
         elif username.casefold() in seen_username:
             err("工号/登录名", f"“{username}”与第{seen_username[username.casefold()]}行重复")
         else:
@@ -191,10 +196,14 @@ def parse_roster(
             if problem:
                 err("角色", problem)
         groups = [g for g in _SPLIT.split(cell(row, "分组")) if g] if "分组" in index else None
-        if groups and any(len(g) > 50 for g in groups):
-            err("分组", "分组名称不能超过50个字符")
+        for name in groups or ():
+            if problem := text_problem(name, max_len=column_length(Group.name)):
+                err("分组", f"“{name[:20]}”{problem}")
+                break
         password = cell(row, "初始密码") or None
-        if password is not None and len(password) < MIN_INITIAL_PASSWORD:
+        if password is not None and (problem := text_problem(password)):
+            err("初始密码", problem)
+        elif password is not None and len(password) < MIN_INITIAL_PASSWORD:
             err("初始密码", f"初始密码至少{MIN_INITIAL_PASSWORD}位")
         if errors:
             report.errors.extend(errors)

@@ -10,6 +10,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from quiz_app.services.textcheck import has_unprintable, printable
+
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -31,6 +33,14 @@ def unquote_cell(value: str) -> str:
     return value
 
 
+def printable_cell(value: object) -> object:
+    """Text openpyxl can write: its illegal control characters and lone surrogates (stored
+    before the edge refused them) become U+FFFD, so one bad name never breaks a whole export."""
+    if isinstance(value, str) and has_unprintable(value):
+        return printable(value)
+    return value
+
+
 def workbook_bytes(
     sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[object]]]],
 ) -> bytes:
@@ -42,7 +52,7 @@ def workbook_bytes(
     wb = Workbook(write_only=True)
     bold = Font(bold=True)
     for title, header, rows in sheets:
-        rows = [[safe_cell(v) for v in row] for row in rows]
+        rows = [[safe_cell(printable_cell(v)) for v in row] for row in rows]
         widths = [max(6, len(str(h)) * 2 + 2) for h in header]
         for row in rows[:2000]:  # widths from a sample: enough to size columns sensibly
             for i, v in enumerate(row[: len(widths)]):
@@ -53,7 +63,7 @@ def workbook_bytes(
         ws.freeze_panes = "A2"
         head = []
         for h in header:
-            cell = WriteOnlyCell(ws, value=h)
+            cell = WriteOnlyCell(ws, value=printable_cell(h))
             cell.font = bold
             head.append(cell)
         ws.append(head)

@@ -6,13 +6,14 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, abort, redirect, render_template, request, url_for
+from flask import Flask, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from quiz_app import clock
 from quiz_app.extensions import db, login_manager
 from quiz_app.models import User
+from quiz_app.services import textcheck
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -96,21 +97,32 @@ def _security_headers(response: Any) -> Any:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    # Nothing personal in a shared phone's or a proxy's cache: every API answer (a token, an
+    # attempt) and every page of a signed-in person. Static files and the sign-in page may cache.
+    if request.path.startswith("/api/") or (
+        request.endpoint != "static" and current_user.is_authenticated
+    ):
+        response.headers["Cache-Control"] = "no-store"
+    if current_app.config.get("QUIZ_ENV") == "production":
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response
 
 
 def _error_page(code: int, title: str, message: str) -> Callable[[Exception], Any]:
     def handler(exc: Exception) -> Any:
+        if request.path.startswith("/api/"):  # the API's one error shape, for unknown URLs too
+            from quiz_app.api import http_error
+
+            return http_error(exc)
         # abort(403, description="…") gives a reason in Chinese; werkzeug's own English
         # default descriptions are replaced by ours.
         described = getattr(exc, "description", None)
+        text = message
         if described and described != getattr(type(exc), "description", None):
-            message_here = str(described)
-        else:
-            message_here = message
-        if request.path.startswith("/api/"):
-            return {"error": message_here}, code
-        return render_template("error.html", code=code, title=title, message=message_here), code
+            text = str(described)
+        if code == 400 and "CSRF" in (described or ""):
+            text = "页面已过期（安全令牌失效），请返回并刷新页面后重试。"
+        return render_template("error.html", code=code, title=title, message=text), code
 
     return handler
 
@@ -127,6 +139,14 @@ def format_points(value: object) -> str:
         return str(value)
     text = f"{number.quantize(Decimal('0.01')):f}".rstrip("0").rstrip(".")
     return text or "0"
+
+
+def _printable(value: Any) -> Any:
+    """Jinja's finalize: text stored before the edge checks (a lone surrogate in an answer) is
+    shown with U+FFFD instead of making the page fail to encode, for good."""
+    if isinstance(value, str) and not value.isascii() and textcheck.has_unprintable(value):
+        return type(value)(textcheck.printable(value))
+    return value
 
 
 def init_app(app: Flask) -> None:
@@ -152,6 +172,9 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=app.config["QUIZ_PROXY_COUNT"], x_proto=1
         )
+    from quiz_app.web import validation
+
+    validation.install(app)  # the bounded <int:…> converter must exist before any route
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "请先登录"
@@ -183,6 +206,9 @@ def init_app(app: Flask) -> None:
 
     app.before_request(_force_password_change)
     app.after_request(_security_headers)
+    app.register_error_handler(
+        400, _error_page(400, "请求有误", "提交的内容或网址中的参数不正确，请检查后重试。")
+    )
     app.register_error_handler(403, _error_page(403, "无权访问", "您没有访问此页面的权限。"))
     app.register_error_handler(404, _error_page(404, "页面不存在", "您要找的页面不存在或已删除。"))
     app.register_error_handler(
@@ -193,8 +219,10 @@ def init_app(app: Flask) -> None:
             f"上传的文件超过 {app.config['MAX_CONTENT_LENGTH'] // 1048576} MB 上限。",
         ),
     )
+    app.register_error_handler(405, _error_page(405, "不支持该操作", "此页面不支持该请求方法。"))
     app.register_error_handler(500, _error_page(500, "服务器出错", "服务器暂时出错，请稍后再试。"))
 
+    app.jinja_env.finalize = _printable
     app.jinja_env.filters["local"] = clock.format_local
     app.jinja_env.filters["duration"] = clock.format_duration
     app.jinja_env.filters["points"] = format_points

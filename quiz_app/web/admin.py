@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,7 +23,15 @@ from quiz_app.services import access, audit, branches, roster, sessions
 from quiz_app.services.accounts import describe_roles, generate_password, set_password, set_roles
 from quiz_app.services.xlsx_out import workbook_bytes
 from quiz_app.web import role_required, stash, xlsx_download
-from quiz_app.web.forms import BranchForm, ConfirmForm, MoveBranchForm, UploadForm, UserForm
+from quiz_app.web.forms import (
+    BranchForm,
+    ConfirmForm,
+    MoveBranchForm,
+    UploadForm,
+    UserForm,
+    split_groups,
+)
+from quiz_app.web.validation import id_arg, page_arg
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE_SIZE = 50
@@ -140,8 +147,8 @@ def branch_edit(branch_id: int) -> Any:
 @bp.get("/users")
 def users() -> Any:
     q = request.args.get("q", "").strip()
-    branch_id = request.args.get("branch", type=int) or 0
-    page = max(1, request.args.get("page", type=int) or 1)
+    branch_id = id_arg("branch") or 0
+    page = page_arg()
     stmt = sa.select(User).order_by(User.active.desc(), User.username)
     if q:
         like = f"%{q}%"
@@ -223,7 +230,7 @@ def _save_user(form: UserForm, user: User | None, new_password: str = "") -> Use
         db.session.add(user)
     user.username, user.real_name, user.phone = username, (form.real_name.data or "").strip(), phone
     user.branch, user.active = branch, bool(form.active.data)
-    names = [g for g in re.split(r"[;；,，、/\s]+", form.groups.data or "") if g]
+    names = split_groups(form.groups.data)
     existing = {
         g.name: g for g in db.session.scalars(sa.select(Group).where(Group.name.in_(names)))
     }
@@ -356,11 +363,18 @@ def user_import() -> Any:
                 object_type="roster",
                 address=request.remote_addr or "",
             )
-            db.session.commit()
+            # All or nothing: the password sheet is written and kept before the accounts are
+            # committed, so no account exists whose initial password nobody can hand out.
             if report.credentials:
                 token = stash.put(
                     "credentials", roster.credentials_xlsx(report.credentials), current_user.id
                 )
+            try:
+                db.session.commit()
+            except Exception:
+                if token is not None:
+                    stash.get("credentials", token, current_user.id, remove=True)
+                raise
         else:
             db.session.rollback()
     return render_template(

@@ -28,6 +28,7 @@ from quiz_app.web.forms import (
     ImportConfirmForm,
     QuestionForm,
 )
+from quiz_app.web.validation import page_arg
 
 bp = Blueprint("banks", __name__, url_prefix="/manage/banks")
 PAGE_SIZE = 30
@@ -100,7 +101,7 @@ def show(bank_id: int) -> Any:
         else "",
         include_retired=request.args.get("retired") == "1",
     )
-    page = max(1, request.args.get("page", type=int) or 1)
+    page = page_arg()
     pagination = db.paginate(
         banks.search_questions(bank, f), page=page, per_page=PAGE_SIZE, error_out=False
     )

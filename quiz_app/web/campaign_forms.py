@@ -25,15 +25,26 @@ from wtforms.validators import InputRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, DateTimeLocalInput, ListWidget
 
 from quiz_app.clock import LOCAL_TZ, format_local
-from quiz_app.models import AttemptCounting, MultipleScoring, ReviewPolicy
+from quiz_app.models import (
+    AttemptCounting,
+    Campaign,
+    MultipleScoring,
+    Quiz,
+    QuizSection,
+    ReviewPolicy,
+)
 from quiz_app.services.importing import DIFFICULTIES, QuestionType
+from quiz_app.services.textcheck import numeric_max
+from quiz_app.web.validation import CleanLine
 
 THEME_SUGGESTIONS = ("党史学习教育", "纪律教育月", "保密知识学习", "党章党规学习", "安全生产知识")
 COUNTING_LABELS = {
     AttemptCounting.BEST.value: "取最高一次",
     AttemptCounting.LAST.value: "取最后一次",
 }
-MAX_POINTS = Decimal("9999.99")
+MAX_POINTS = numeric_max(QuizSection.points)  # 9999.99: what one question's column holds
+# Dates people may enter: year 1 overflows when moved to UTC, year 9999 when a duration is added.
+MIN_YEAR, MAX_YEAR = 2000, 2099
 
 
 class BeijingDateTimeField(Field):
@@ -59,6 +70,9 @@ class BeijingDateTimeField(Field):
                 local = datetime.strptime(text, fmt)
             except ValueError:
                 continue
+            if not MIN_YEAR <= local.year <= MAX_YEAR:
+                self.data = None
+                raise ValueError(f"年份应在{MIN_YEAR}到{MAX_YEAR}之间")
             self.data = local.replace(tzinfo=LOCAL_TZ).astimezone(UTC)
             return
         self.data = None
@@ -111,12 +125,12 @@ def parse_points(text: str | None, message: str, allow_zero: bool = False) -> De
 class CampaignForm(FlaskForm):
     title = StringField(
         "活动名称",
-        validators=[InputRequired("请输入活动名称"), Length(max=200, message="名称太长")],
+        validators=[InputRequired("请输入活动名称"), CleanLine(Campaign.title)],
     )
     description = TextAreaField("活动说明", validators=[Length(max=5000)])
     theme = StringField(
         "主题（可不填）",
-        validators=[Length(max=100, message="主题太长")],
+        validators=[CleanLine(Campaign.theme)],
         render_kw={"list": "theme-suggestions", "autocomplete": "off"},
     )
     opens_at = BeijingDateTimeField(
@@ -174,7 +188,7 @@ LOCKED_RULE_FIELDS = {
 class QuizForm(FlaskForm):
     title = StringField(
         "竞答名称",
-        validators=[InputRequired("请输入竞答名称"), Length(max=200, message="名称太长")],
+        validators=[InputRequired("请输入竞答名称"), CleanLine(Quiz.title)],
     )
     instructions = TextAreaField("答题说明（可不填）", validators=[Length(max=5000)])
     time_limit = StringField(
@@ -269,7 +283,9 @@ TYPE_CHOICES = [SelectChoice(t.value, t.label) for t in QuestionType]
 
 
 class RandomSectionForm(FlaskForm):
-    title = StringField("小标题（可不填，如“一、单选题”）", validators=[Length(max=100)])
+    title = StringField(
+        "小标题（可不填，如“一、单选题”）", validators=[CleanLine(QuizSection.title)]
+    )
     question_type = SelectField("题型", choices=TYPE_CHOICES)
     count = StringField("题数", render_kw={"inputmode": "numeric", "autocomplete": "off"})
     points = StringField("每题分值", render_kw={"inputmode": "decimal", "autocomplete": "off"})

@@ -38,6 +38,7 @@ from quiz_app.models import (
 )
 from quiz_app.services import access, audit, banks, branches, campaigns, papers, regrade
 from quiz_app.services.importing import DIFFICULTIES, QuestionType
+from quiz_app.services.textcheck import parse_id
 from quiz_app.web import get_child_or_404, role_required
 from quiz_app.web.campaign_forms import (
     COUNTING_LABELS,
@@ -606,7 +607,7 @@ def _picker(quiz: Quiz, chosen: list[int]) -> dict[str, Any]:
     all_banks = db.session.scalars(
         sa.select(Bank).where(Bank.archived.is_(False)).order_by(Bank.name)
     ).all()
-    bank_id = args.get("bank", type=int)
+    bank_id = parse_id(args.get("bank"))
     bank = next((b for b in all_banks if b.id == bank_id), None)
     f = banks.QuestionFilter(
         text=args.get("q", ""),
@@ -640,8 +641,8 @@ def _fixed_ids(quiz: Quiz, section: QuizSection | None) -> tuple[list[int], list
     """The ticked question ids in order, and what is wrong with them."""
     ids: list[int] = []
     for raw in request.form.getlist("question_ids"):
-        if raw.isdigit() and int(raw) not in ids:
-            ids.append(int(raw))
+        if (ident := parse_id(raw)) is not None and ident not in ids:
+            ids.append(ident)
     if not ids:
         return ids, ["请至少勾选一道题目"]
     found = dict(
@@ -668,6 +669,15 @@ def _fixed_ids(quiz: Quiz, section: QuizSection | None) -> tuple[list[int], list
     if twice:
         errors.append(f"这些题目已在本竞答的其他部分中：{'、'.join(twice)}")
     return ids, errors
+
+
+def _total_errors(quiz: Quiz) -> list[str]:
+    """The paper's total out of range: nothing of this save is kept (the form shows why)."""
+    problem = papers.total_problem(quiz)
+    if problem is None:
+        return []
+    db.session.rollback()
+    return [problem]
 
 
 def _section_page(quiz: Quiz, section: QuizSection | None, kind: str) -> Any:
@@ -697,6 +707,9 @@ def _section_page(quiz: Quiz, section: QuizSection | None, kind: str) -> Any:
                 target.categories = []
                 target.difficulties = []
                 db.session.add(target)
+                db.session.flush()
+                errors = _total_errors(quiz)
+            if not errors:
                 db.session.commit()
                 flash(f"已保存：指定题目 {len(chosen)} 题", "success")
                 return redirect(
@@ -743,12 +756,16 @@ def _section_page(quiz: Quiz, section: QuizSection | None, kind: str) -> Any:
         target.fixed_question_ids = []
         db.session.add(target)
         db.session.flush()
-        problems = papers.shortfalls(quiz)
-        db.session.commit()
-        flash(f"已保存：{papers.section_label(target)} {target.count}题", "success")
-        for problem in problems:
-            flash(f"注意：{problem}", "error")
-        return redirect(url_for("campaigns.edit_quiz", campaign_id=campaign.id, quiz_id=quiz.id))
+        errors = _total_errors(quiz)
+        if not errors:
+            problems = papers.shortfalls(quiz)
+            db.session.commit()
+            flash(f"已保存：{papers.section_label(target)} {target.count}题", "success")
+            for problem in problems:
+                flash(f"注意：{problem}", "error")
+            return redirect(
+                url_for("campaigns.edit_quiz", campaign_id=campaign.id, quiz_id=quiz.id)
+            )
     return render_template(
         "campaigns/section.html",
         campaign=campaign,
@@ -877,7 +894,7 @@ def regrade_quiz(campaign_id: int, quiz_id: int) -> Any:
     if request.method == "POST":
         if not ConfirmForm().validate_on_submit():
             abort(400)
-        question_id = request.form.get("question_id", type=int)
+        question_id = parse_id(request.form.get("question_id"))
         try:
             event = regrade.regrade_question(quiz, question_id or 0, current_user)
         except regrade.RegradeError as exc:

@@ -21,6 +21,7 @@ from quiz_app.services.stats import year, yearreport
 from quiz_app.services.stats.common import StatsDenied
 from quiz_app.services.stats.scope import branches_under
 from quiz_app.web import role_required, xlsx_download
+from quiz_app.web.campaign_forms import MAX_YEAR, MIN_YEAR
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -226,9 +227,12 @@ def _date_arg(name: str, default: date) -> date:
     if not raw:
         return default
     try:
-        return date.fromisoformat(raw)
+        value = date.fromisoformat(raw)
     except ValueError:
         abort(400)
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        abort(400)
+    return value
 
 
 def _year_report() -> dict[str, Any]:

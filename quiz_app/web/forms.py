@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -16,12 +18,24 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, PasswordInput
+
+from quiz_app.models import Bank, Branch, Group, User
+from quiz_app.services.textcheck import column_length, text_problem
+from quiz_app.web.validation import CleanLine
+
+
+def split_groups(text: str | None) -> list[str]:
+    """Group names as typed in the user form (顿号, commas, semicolons, slashes or spaces)."""
+    return [g for g in re.split(r"[;；,，、/\s]+", text or "") if g]
 
 
 class LoginForm(FlaskForm):
-    username = StringField("登录名", validators=[DataRequired("请输入登录名")])
+    # No account has a longer name; a 10,000-character one overflowed the throttle's key column.
+    username = StringField(
+        "登录名", validators=[DataRequired("请输入登录名"), CleanLine(User.username)]
+    )
     password = PasswordField("密码", validators=[DataRequired("请输入密码")])
     remember = BooleanField("记住我")
     next = HiddenField()
@@ -45,12 +59,14 @@ class ChangePasswordForm(FlaskForm):
 
 
 class BranchForm(FlaskForm):
-    name = StringField("部门名称", validators=[DataRequired("请输入部门名称"), Length(max=100)])
+    name = StringField(
+        "部门名称", validators=[DataRequired("请输入部门名称"), CleanLine(Branch.name)]
+    )
     code = StringField(
         "部门编码",
         validators=[
             DataRequired("请输入部门编码"),
-            Length(max=50),
+            CleanLine(Branch.code),
             Regexp(r"^[A-Za-z0-9_.-]+$", message="编码只能包含字母、数字、下划线、点和短横线"),
         ],
     )
@@ -72,11 +88,13 @@ class UserForm(FlaskForm):
         "登录名（工号或手机号）",
         validators=[
             DataRequired("请输入登录名"),
-            Length(max=50),
+            CleanLine(User.username),
             Regexp(r"^\S+$", message="登录名不能含空格"),
         ],
     )
-    real_name = StringField("姓名", validators=[DataRequired("请输入姓名"), Length(max=50)])
+    real_name = StringField(
+        "姓名", validators=[DataRequired("请输入姓名"), CleanLine(User.real_name)]
+    )
     phone = StringField(
         "手机号",
         validators=[Optional(), Regexp(r"^1\d{10}$", message="请输入11位手机号")],
@@ -106,6 +124,13 @@ class UserForm(FlaskForm):
     active = BooleanField("在用", default=True)
     submit = SubmitField("保存")
 
+    def validate_groups(self, field: StringField) -> None:
+        limit = column_length(Group.name)
+        for name in split_groups(field.data):
+            problem = text_problem(name, max_len=limit)
+            if problem:
+                raise ValidationError(f"【分组】“{name[:20]}”{problem}")
+
 
 class UploadForm(FlaskForm):
     file = FileField("选择文件", validators=[FileRequired("请选择要上传的文件")])
@@ -119,7 +144,9 @@ class ConfirmForm(FlaskForm):
 
 
 class BankForm(FlaskForm):
-    name = StringField("题库名称", validators=[DataRequired("请输入题库名称"), Length(max=100)])
+    name = StringField(
+        "题库名称", validators=[DataRequired("请输入题库名称"), CleanLine(Bank.name)]
+    )
     description = TextAreaField("说明", validators=[Length(max=2000)])
     submit = SubmitField("保存")
 

@@ -14,6 +14,7 @@ from quiz_app.models import Question
 from quiz_app.services import practice, review
 from quiz_app.services.grading import AnswerShapeError
 from quiz_app.services.importing import OPTION_KEYS
+from quiz_app.services.textcheck import parse_id
 from quiz_app.web.forms import ConfirmForm
 
 bp = Blueprint("practice", __name__, url_prefix="/practice")
@@ -120,7 +121,7 @@ def daily() -> Any:
     action = url_for("practice.daily")
     progress = (len(done) + 1, len(today))
     if request.method == "POST":
-        question = db.session.get(Question, request.form.get("question_id", type=int) or 0)
+        question = db.session.get(Question, parse_id(request.form.get("question_id")) or 0)
         if question is None or question.id not in {q.id for q in today}:
             abort(404)
         return _answer_posted(question, moment, "daily", action, "daily", action, progress=progress)
