@@ -344,10 +344,12 @@ def page(new_page: Callable[[], Any]) -> Any:
 # --- helpers every flow uses ---------------------------------------------------------------------
 
 
-def sign_in(page: Any, username: str, password: str) -> None:
+def sign_in(page: Any, username: str, password: str, *, remember: bool = False) -> None:
     page.goto("/login")
     page.get_by_label("登录名").fill(username)
     page.get_by_label("密码", exact=True).fill(password)
+    if remember:
+        page.get_by_label("记住我").check()
     page.get_by_role("button", name="登录").click()
     page.wait_for_load_state()
 

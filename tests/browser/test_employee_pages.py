@@ -36,7 +36,7 @@ def test_a_result_reopens_a_week_later_with_the_answers_released(
         realistic=True,
         pass_mark=15,
     )
-    sign_in(page, s.username, PASSWORD)
+    sign_in(page, s.username, PASSWORD, remember=True)  # 记住我: still signed in a week later
     attempt_id = start_quiz(page, s.quiz_title)
     at(page, 1, 4, "单选")
     pick(page, "A")  # wrong on purpose: the review has something to teach

@@ -130,7 +130,7 @@ def test_year_report_on_a_phone(
     paragraph = page.locator("#year-paragraph")
     expect(paragraph).to_contain_text("今年以来")
     expect(paragraph).to_contain_text("开展干部职工思想动态匿名问卷调查")
-    expect(page.locator("#year-missing")).to_contain_text("尚未纳入本平台")
+    expect(page.locator("#year-missing")).to_contain_text("平台上没有以下记录")
     for link in paragraph.get_by_role("link").all():
         assert link.get_attribute("href")
     axe_check(page, "year report")
