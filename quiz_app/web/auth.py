@@ -177,7 +177,10 @@ def change_password() -> Any:
                 object_id=user.id,
             )
             db.session.commit()
-            flash("密码已修改，其他设备上的登录已全部退出", "success")
+            flash(
+                f"密码已修改，已退出其他 {ended} 个设备上的登录和令牌" if ended else "密码已修改",
+                "success",
+            )
             return redirect(safe_next(form.next.data))
     # A mismatch or a rule keeps the current password typed; only the new ones are cleared.
     form.new.data = form.confirm.data = ""
