@@ -44,13 +44,16 @@ def _bearer_user() -> User | None:
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
-    row = db.session.scalar(
-        sa.select(ApiToken).where(ApiToken.token_hash == _token_hash(header[7:].strip()))
+    # One statement: the token's account, if the token is known, unexpired and the account active.
+    return db.session.scalar(
+        sa.select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(
+            ApiToken.token_hash == _token_hash(header[7:].strip()),
+            ApiToken.expires_at > now(),
+            User.active,
+        )
     )
-    if row is None or row.expires_at <= now():
-        return None
-    user = db.session.get(User, row.user_id)
-    return user if user is not None and user.active else None
 
 
 def authenticated(view: F) -> F:
@@ -198,7 +201,7 @@ def save(attempt_id: int, question_id: int) -> Any:
     if not isinstance(body, dict) or "answer" not in body or "seq" not in body:
         return error(422, '请求应为 {"answer": …, "seq": 序号}', "bad_request")
     moment = now()
-    item, applied = attempts.save_answer(
+    saved, applied = attempts.save_answer(
         attempt_id,
         g.api_user,
         question_id,
@@ -212,9 +215,9 @@ def save(attempt_id: int, question_id: int) -> Any:
     return jsonify(
         {
             "question_id": question_id,
-            "seq": item.answer_seq,
+            "seq": saved.answer_seq,
             "applied": applied,
-            "answer": attempts.to_shown(item, item.answer),
+            "answer": saved.shown,
             "saved_at": moment.isoformat(),
         }
     )
