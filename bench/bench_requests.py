@@ -127,6 +127,15 @@ def main() -> None:
     )
     bearer = {"Authorization": f"Bearer {r.get_json()['token']}"}
     call("GET /api/v1/quizzes", "GET", "/api/v1/quizzes", headers=bearer)
+    other = client.post(
+        "/api/v1/tokens", json={"username": "demo-leader", "password": demo.DEMO_PASSWORD}
+    ).get_json()["token"]
+    call(
+        "start, another person first",
+        "POST",
+        f"/api/v1/quizzes/{quiz_id}/attempts",
+        headers={"Authorization": f"Bearer {other}"},
+    )
     paper = call(
         "POST /quizzes/{id}/attempts (start)",
         "POST",

@@ -399,8 +399,27 @@ def _wrong_book_from(attempt: Attempt) -> None:
             book_wrong(attempt, item)
 
 
+def preload(items: list[AttemptItem], questions: bool = False) -> list[Any]:
+    """Load the items' revisions (and questions) in one statement each instead of one per item:
+    the many-to-one lazy loads then find them in the session. The caller keeps the returned list
+    while it works (the session holds objects only weakly)."""
+    from quiz_app.models import Question
+
+    kept: list[Any] = []
+    ids = {i.revision_id for i in items}
+    if ids:
+        kept += db.session.scalars(
+            sa.select(QuestionRevision).where(QuestionRevision.id.in_(ids))
+        ).all()
+    qids = {i.question_id for i in items}
+    if questions and qids:
+        kept += db.session.scalars(sa.select(Question).where(Question.id.in_(qids))).all()
+    return kept
+
+
 def grade_attempt(attempt: Attempt) -> None:
     """(Re)compute every item's score and the attempt's total and pass/fail."""
+    kept = preload(attempt.items, questions=True)  # noqa: F841  (held while grading)
     total = Decimal(0)
     for item in attempt.items:
         item.score, item.correct = grading.grade(
@@ -498,6 +517,7 @@ def attempt_payload(attempt: Attempt, moment: datetime) -> dict[str, Any]:
     """What the phone receives. The key and 解析 only once the attempt is final and review allowed."""
     reveal = review_allowed(attempt, moment)
     questions, answers, flags = [], {}, []
+    kept = preload(attempt.items)  # noqa: F841  (held while building the payload)
     for item in attempt.items:
         rev = item.revision
         q: dict[str, Any] = {
