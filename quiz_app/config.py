@@ -69,6 +69,7 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         # Sign-ins computing a password hash at once per process; more get a fast 503.
         "QUIZ_SIGNIN_MAX_IN_FLIGHT": _int("QUIZ_SIGNIN_MAX_IN_FLIGHT", 2),
         # Optional: shares the sign-in admission counter between app nodes (pip install .[redis]).
+        "QUIZ_SIGNIN_MAX_IN_FLIGHT_TOTAL": _int("QUIZ_SIGNIN_MAX_IN_FLIGHT_TOTAL", 0),
         "QUIZ_REDIS_URL": os.environ.get("QUIZ_REDIS_URL", ""),
     }
     if "SECRET_KEY" not in overrides:

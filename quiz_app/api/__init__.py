@@ -75,6 +75,7 @@ def authenticated(view: F) -> F:
         if user.must_change_password:
             return error(403, "请先在网页上修改初始密码", "password_change_required")
         g.api_user = user
+        g.api_user_id = user.id  # for the request log, read after the commit
         return view(*args, **kwargs)
 
     return wrapped  # type: ignore[return-value]
