@@ -229,9 +229,12 @@ async def sign_in(client: httpx.AsyncClient, username: str, mode: str, f: Figure
             )
         else:
             page = await timed(f, "GET /login", client.get("/login"))
-            found = CSRF.search(page.text) if page is not None else None
+            if page is None:  # the network: try again, as a person would
+                await asyncio.sleep(1 + random.random())
+                continue
+            found = CSRF.search(page.text)
             if found is None:
-                f.fail("GET /login", "no form")
+                f.fail("GET /login", f"no form (status {page.status_code})")
                 return False
             client.headers["X-CSRFToken"] = found.group(1)
             form = {"csrf_token": found.group(1), "username": username, "password": PASSWORD}
@@ -434,12 +437,19 @@ async def contest(base: str, quiz_id: int, names: list[str], args: argparse.Name
     acknowledged: dict[int, dict[int, tuple[Any, int]]] = {}
     rng = random.Random(args.seed)
     t = time.perf_counter()
-    await asyncio.gather(
-        *(
+    tasks = [
+        asyncio.ensure_future(
             person(base, n, quiz_id, args, f, acknowledged, random.Random(rng.random()))
-            for n in names
         )
-    )
+        for n in names
+    ]
+    _, pending = await asyncio.wait(tasks, timeout=args.deadline)
+    for task in pending:  # bounded in time: whoever is still going stops here
+        task.cancel()
+    if pending:
+        await asyncio.wait(pending)
+        f.unfinished += len(pending)
+        print(f"deadline of {args.deadline:.0f} s reached: {len(pending)} people stopped")
     report(f, time.perf_counter() - t)
     return acknowledged
 
@@ -458,6 +468,9 @@ def main() -> None:
     parser.add_argument("--ceiling-seconds", type=float, default=8.0)
     parser.add_argument("--skip-ceiling", action="store_true")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--deadline", type=float, default=600, help="stop the contest after this many seconds"
+    )
     args = parser.parse_args()
     if not os.environ.get("QUIZ_DATABASE_URL"):
         parser.error("set QUIZ_DATABASE_URL to the server's database (setup and checks use it)")
