@@ -19,7 +19,7 @@ threads = int(os.environ.get("QUIZ_THREADS", "4"))
 # A request that takes longer is a bug or a stuck database; the page retries saves by itself.
 timeout = 30
 graceful_timeout = 30
-keepalive = 5  # phones reuse the connection between saves
+keepalive = 15  # phones reuse the connection between saves (think time ~5 s)
 backlog = 2048  # a 9:00 burst waits in the kernel's queue rather than being refused
 # Each worker opens its own database connections after the fork (no preload).
 preload_app = False

@@ -40,19 +40,25 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# The token's account, if the token is known, unexpired and the account active: one statement,
+# built once (on a save, building it cost more CPU than running it).
+_BEARER_USER = (
+    sa.select(User)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(
+        ApiToken.token_hash == sa.bindparam("token_hash"),
+        ApiToken.expires_at > sa.bindparam("now", type_=ApiToken.__table__.c.expires_at.type),
+        User.active,
+    )
+)
+
+
 def _bearer_user() -> User | None:
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
-    # One statement: the token's account, if the token is known, unexpired and the account active.
     return db.session.scalar(
-        sa.select(User)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(
-            ApiToken.token_hash == _token_hash(header[7:].strip()),
-            ApiToken.expires_at > now(),
-            User.active,
-        )
+        _BEARER_USER, {"token_hash": _token_hash(header[7:].strip()), "now": now()}
     )
 
 
