@@ -11,11 +11,23 @@ others hash. Every value can be overridden from the environment without editing 
 
 import os
 
+cores = os.cpu_count() or 1
 bind = os.environ.get("QUIZ_BIND", "127.0.0.1:8000")
 wsgi_app = "quiz_app:create_app()"
 worker_class = os.environ.get("QUIZ_WORKER_CLASS", "gthread")
-workers = int(os.environ.get("QUIZ_WORKERS", str(2 * (os.cpu_count() or 1))))
+workers = int(os.environ.get("QUIZ_WORKERS", str(2 * cores)))
 threads = int(os.environ.get("QUIZ_THREADS", "4"))
+# Sign-ins hashing at once on this machine, over all workers: half the cores, so the quiz always
+# keeps the other half at 9:00 (the rest get 503 + Retry-After and the page retries).
+signin_in_flight = int(os.environ.get("QUIZ_SIGNIN_MAX_IN_FLIGHT_NODE", str(max(1, cores // 2))))
+
+
+def on_starting(server):  # the master, before it forks the workers
+    from quiz_app.web import admission
+
+    admission.share_between_workers(signin_in_flight)
+
+
 # A request that takes longer is a bug or a stuck database; the page retries saves by itself.
 timeout = 30
 graceful_timeout = 30

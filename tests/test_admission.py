@@ -162,3 +162,36 @@ def test_without_redis_reachable_sign_in_still_works() -> None:
     gate = Gate(1, 1, f"redis://127.0.0.1:{port}/0")
     with gate.admitted() as ok:
         assert ok
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # fork with threads (Python 3.12+)
+def test_a_machine_wide_limit_is_shared_by_forked_workers() -> None:
+    """gunicorn's master makes the semaphore before forking: a slot taken in one worker process
+    is missing in another."""
+    import multiprocessing
+
+    from quiz_app.web import admission
+
+    admission.share_between_workers(1)
+    try:
+        gate = Gate(5)
+        ctx = multiprocessing.get_context("fork")
+        held, release = ctx.Event(), ctx.Event()
+
+        def worker() -> None:
+            with gate.admitted() as ok:
+                assert ok
+                held.set()
+                release.wait(30)
+
+        other = ctx.Process(target=worker)
+        other.start()
+        assert held.wait(30)
+        with gate.admitted() as ok:
+            assert not ok  # the other worker holds the machine's only slot
+        release.set()
+        other.join(30)
+        with gate.admitted() as ok:
+            assert ok
+    finally:
+        admission._node_slots = None

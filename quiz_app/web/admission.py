@@ -3,7 +3,10 @@
 At 9:00 everyone signs in at once, and each sign-in spends a deliberately slow password hash.
 Unbounded, the hashes take every worker and the people already answering wait behind them.
 So at most ``QUIZ_SIGNIN_MAX_IN_FLIGHT`` sign-ins run at once in each process (a semaphore,
-never waited on); with ``QUIZ_REDIS_URL`` set, also at most ``QUIZ_SIGNIN_MAX_IN_FLIGHT_TOTAL``
+never waited on); under gunicorn also at most ``QUIZ_SIGNIN_MAX_IN_FLIGHT_NODE`` on the whole
+machine (a semaphore the master makes before forking, see gunicorn.conf.py: with 2 workers per
+core a per-process limit alone still lets hashes take every core); with ``QUIZ_REDIS_URL`` set,
+also at most ``QUIZ_SIGNIN_MAX_IN_FLIGHT_TOTAL``
 across every process and node (a Redis sorted set of holders, so a crashed worker's slot expires
 instead of leaking). A sign-in refused here costs microseconds: 503, ``Retry-After`` and a Chinese
 message; the sign-in page (static/js/signin.js) retries by itself with backoff and jitter.
@@ -45,6 +48,18 @@ return 1
 """
 REDIS_KEY = "quiz:signin:in_flight"
 
+# Shared by every worker of one gunicorn master (made before the fork by share_between_workers).
+_node_slots: Any = None
+
+
+def share_between_workers(limit: int) -> None:
+    """Called in the gunicorn master before it forks: one machine-wide limit for all workers."""
+    global _node_slots
+    if limit > 0:
+        import multiprocessing
+
+        _node_slots = multiprocessing.get_context("fork").BoundedSemaphore(limit)
+
 
 class Gate:
     """The per-process semaphore and the optional shared counter of one app."""
@@ -52,6 +67,7 @@ class Gate:
     def __init__(self, limit: int, shared_limit: int = 0, redis_url: str = "") -> None:
         self.limit = limit  # below 0: no per-process limit; 0 refuses everyone (tests)
         self._slots = threading.BoundedSemaphore(limit) if limit > 0 else None
+        self._node = _node_slots
         self.shared_limit = shared_limit
         self._redis: Any = None
         if redis_url and shared_limit > 0:
@@ -84,7 +100,13 @@ class Gate:
             yield False
             return
         holder = None
+        node = False
         try:
+            if self._node is not None:
+                node = self._node.acquire(False)
+                if not node:
+                    yield False
+                    return
             if self._redis is not None:
                 holder = secrets.token_hex(8)
                 if not self._shared_acquire(holder):
@@ -95,6 +117,8 @@ class Gate:
         finally:
             if holder is not None:
                 self._shared_release(holder)
+            if node:
+                self._node.release()
             if self._slots is not None:
                 self._slots.release()
 
