@@ -236,7 +236,9 @@ def sign_in(page: Any, username: str, password: str) -> None:
     page.goto("/login")
     page.get_by_label("登录名").fill(username)
     page.get_by_label("密码", exact=True).fill(password)
-    page.get_by_role("button", name="登录").click()
+    # static/js/signin.js sends the form with fetch (to retry a busy server's 503), then navigates
+    with page.expect_navigation():
+        page.get_by_role("button", name="登录").click()
     page.wait_for_load_state()
 
 
