@@ -123,18 +123,7 @@ def format_points(value: object) -> str:
 
 def init_app(app: Flask) -> None:
     """Register blueprints, sign-in, error pages, headers and template helpers."""
-    from quiz_app.web import (
-        admin,
-        admission,
-        auth,
-        banks,
-        campaigns,
-        dashboard,
-        home,
-        ops,
-        practice,
-        take,
-    )
+    from quiz_app.web import admin, auth, banks, campaigns, dashboard, home, practice, take
 
     if app.config["QUIZ_PROXY_COUNT"]:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
@@ -157,6 +146,9 @@ def init_app(app: Flask) -> None:
     from quiz_app import api
 
     app.register_blueprint(api.bp)
+
+    from quiz_app.web import admission, ops
+
     admission.init_app(app)  # after the blueprints: wraps the sign-in endpoints' POST
     ops.init_app(app)  # /healthz, /readyz, one log line per request
 
