@@ -12,7 +12,7 @@
   var form = document.querySelector("form[data-signin]");
   if (!form || !window.fetch || !window.FormData || !window.Promise) return;
 
-  var MAX_TRIES = 8;
+  var MAX_TRIES = 40; // about 7 minutes at the 15 s cap: keep the place rather than give up
   var CAP_MS = 15000;
   var button = form.querySelector("button[type=submit]");
   var note = null;
