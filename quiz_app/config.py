@@ -54,7 +54,13 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
     config: dict[str, Any] = {
         "QUIZ_ENV": "production" if production else "development",
         "SQLALCHEMY_DATABASE_URI": os.environ.get("QUIZ_DATABASE_URL", default_db),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # No pre-ping: it costs a round trip on every checkout (a save is ~4). A connection the
+        # database dropped fails one request, after which the pool is refreshed; recycle keeps
+        # connections younger than a firewall's idle timeout. QUIZ_DB_PRE_PING=1 restores it.
+        "SQLALCHEMY_ENGINE_OPTIONS": {
+            "pool_pre_ping": os.environ.get("QUIZ_DB_PRE_PING", "0") == "1",
+            "pool_recycle": 1800,
+        },
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
@@ -86,6 +92,11 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         # Meeting check-in by QR is accepted this long before the start and after the end.
         "QUIZ_CHECKIN_MARGIN_MINUTES": _int("QUIZ_CHECKIN_MARGIN_MINUTES", 30),
         "QUIZ_ORG_NAME": os.environ.get("QUIZ_ORG_NAME", "学习竞答平台"),
+        # Sign-ins computing a password hash at once per process; more get a fast 503.
+        "QUIZ_SIGNIN_MAX_IN_FLIGHT": _int("QUIZ_SIGNIN_MAX_IN_FLIGHT", 2),
+        # Optional: shares the sign-in admission counter between app nodes (pip install .[redis]).
+        "QUIZ_SIGNIN_MAX_IN_FLIGHT_TOTAL": _int("QUIZ_SIGNIN_MAX_IN_FLIGHT_TOTAL", 0),
+        "QUIZ_REDIS_URL": os.environ.get("QUIZ_REDIS_URL", ""),
     }
     if "SECRET_KEY" not in overrides:
         config["SECRET_KEY"] = _secret_key(instance_path, production)

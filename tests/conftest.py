@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 
 from quiz_app import clock, create_app
 from quiz_app.extensions import db
+from quiz_app.services import paper_pools
 from tests import factories
 
 DEFAULT_PASSWORD = factories.DEFAULT_PASSWORD
@@ -77,6 +78,7 @@ def _empty_tables() -> None:
 def _clean(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     clock.set_now(None)
+    paper_pools.forget()  # ids and versions start again in the emptied database
     if "app" in request.fixturenames:
         app: Flask = request.getfixturevalue("app")
         with app.app_context():

@@ -57,7 +57,9 @@ def test_postgresql_plans_each_statement_with_its_values(
     monkeypatch.setenv("QUIZ_DATABASE_URL", "postgresql+psycopg://u@db/quiz")
     options = load_config(tmp_path)["SQLALCHEMY_ENGINE_OPTIONS"]
     assert options["connect_args"] == {"prepare_threshold": None}
-    assert options["pool_pre_ping"] is True
+    assert options["pool_pre_ping"] is False  # a round trip per checkout; opt in below
+    monkeypatch.setenv("QUIZ_DB_PRE_PING", "1")
+    assert load_config(tmp_path)["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
     monkeypatch.delenv("QUIZ_DATABASE_URL")
     assert "connect_args" not in load_config(tmp_path)["SQLALCHEMY_ENGINE_OPTIONS"]
 

@@ -62,6 +62,7 @@ def authenticated(view: F) -> F:
         if user.must_change_password:
             return error(403, "请先在网页上修改初始密码", "password_change_required")
         g.api_user = user
+        g.api_user_id = user.id  # for the request log, read after the commit
         return view(*args, **kwargs)
 
     return wrapped  # type: ignore[return-value]
@@ -266,7 +267,7 @@ def save(attempt_id: int, question_id: int) -> Any:
     if isinstance(body["seq"], int) and not -BIGINT_MAX <= body["seq"] <= BIGINT_MAX:
         return error(422, "保存序号超出范围", "bad_seq")
     moment = now()
-    item, applied = attempts.save_answer(
+    saved, applied = attempts.save_answer(
         attempt_id,
         g.api_user,
         question_id,
@@ -280,9 +281,9 @@ def save(attempt_id: int, question_id: int) -> Any:
     return jsonify(
         {
             "question_id": question_id,
-            "seq": item.answer_seq,
+            "seq": saved.answer_seq,
             "applied": applied,
-            "answer": attempts.to_shown(item, item.answer),
+            "answer": saved.shown,
             "saved_at": moment.isoformat(),
         }
     )

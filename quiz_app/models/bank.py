@@ -42,6 +42,9 @@ class Bank(db.Model):
     owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=now)
     archived: Mapped[bool] = mapped_column(default=False)
+    pool_version: Mapped[int] = mapped_column(
+        default=0, server_default="0", comment="题目每有改动即加一，抽题缓存以此为键"
+    )
 
     owner: Mapped[User | None] = relationship()
     editors: Mapped[list[User]] = relationship(secondary=bank_editor, order_by=User.real_name)

@@ -113,6 +113,7 @@ class SignInTicket:
     address_key: str
     tries: int  # this attempt's number in the account's current window
     refused: SignInResult | None
+    stored_hash: str | None = None  # the account's hash, read here so the check needs no query
 
 
 def _account_key(username: str, user: User | None) -> str:
@@ -193,7 +194,13 @@ def begin_sign_in(username: str, address: str, policy: ThrottlePolicy) -> SignIn
         _lock(account_key, until)
         refused = _locked_message(until, moment)
     return SignInTicket(
-        username, user.id if user else None, account_key, address_key, tries, refused
+        username,
+        user.id if user else None,
+        account_key,
+        address_key,
+        tries,
+        refused,
+        user.password_hash if user else None,
     )
 
 
@@ -203,9 +210,11 @@ def finish_sign_in(ticket: SignInTicket, password: str, policy: ThrottlePolicy) 
     after the right password."""
     if ticket.refused is not None:
         return ticket.refused
+    # The hash runs before any query: on SQLite every transaction starts BEGIN IMMEDIATE, so a
+    # query first would hold the write lock, and every answer save, across the slow hash.
+    ok, upgrade = verify_password(ticket.stored_hash or _dummy_hash(), password)
     moment = now()
     user = db.session.get(User, ticket.user_id) if ticket.user_id is not None else None
-    ok, upgrade = verify_password(user.password_hash if user else _dummy_hash(), password)
     if user is None or not ok:
         if ticket.tries >= policy.max_failures_user:
             _lock(ticket.account_key, moment + policy.window)

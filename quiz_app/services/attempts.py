@@ -16,12 +16,15 @@ from __future__ import annotations
 import random
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from quiz_app.extensions import db
 from quiz_app.models import (
@@ -29,6 +32,7 @@ from quiz_app.models import (
     AttemptItem,
     AttemptStatus,
     CampaignStatus,
+    QuestionRevision,
     Quiz,
     ReviewPolicy,
     User,
@@ -171,32 +175,34 @@ def start_attempt(
 # --- answers -----------------------------------------------------------------------------------
 
 
-def to_stored(item: AttemptItem, shown: Any) -> Any:
-    """An answer in the keys the person saw, turned into the question's own keys."""
-    rev = item.revision
-    n = len(rev.options)
-    shown_keys = tuple(OPTION_KEYS[:n])  # a tuple: "AB" and "" are "in" the string "ABCD"
+def _to_stored(qtype: str, n_options: int, n_blanks: int, order: list[int], shown: Any) -> Any:
+    shown_keys = tuple(OPTION_KEYS[:n_options])  # a tuple: "AB" and "" are "in" "ABCD"
 
     def original(key: Any) -> Any:
         if not isinstance(key, str) or key not in shown_keys:
             return key  # left for normalise_answer to reject with the right message
-        return OPTION_KEYS[item.option_order[shown_keys.index(key)]]
+        return OPTION_KEYS[order[shown_keys.index(key)]]
 
-    if rev.type == "single" and shown is not None:
+    if qtype == "single" and shown is not None:
         shown = original(shown)
-    elif rev.type == "multiple" and isinstance(shown, list):
+    elif qtype == "multiple" and isinstance(shown, list):
         shown = [original(k) for k in shown]
     try:
-        return grading.normalise_answer(rev.type, shown, n, len(rev.blanks))
+        return grading.normalise_answer(qtype, shown, n_options, n_blanks)
     except grading.AnswerShapeError as exc:
         raise AttemptError(422, "bad_answer", str(exc)) from exc
 
 
-def to_shown(item: AttemptItem, stored: Any) -> Any:
-    """A stored answer (or key) in the keys as this attempt shows the options."""
-    if stored is None or item.revision.type not in ("single", "multiple"):
+def to_stored(item: AttemptItem, shown: Any) -> Any:
+    """An answer in the keys the person saw, turned into the question's own keys."""
+    rev = item.revision
+    return _to_stored(rev.type, len(rev.options), len(rev.blanks), item.option_order, shown)
+
+
+def _to_shown(qtype: str, order: list[int], stored: Any) -> Any:
+    if stored is None or qtype not in ("single", "multiple"):
         return stored
-    position = {orig: shown for shown, orig in enumerate(item.option_order)}
+    position = {orig: shown for shown, orig in enumerate(order)}
 
     def shown(key: str) -> str:
         return OPTION_KEYS[position[OPTION_KEYS.index(key)]]
@@ -204,6 +210,85 @@ def to_shown(item: AttemptItem, stored: Any) -> Any:
     if isinstance(stored, list):
         return sorted(shown(k) for k in stored)
     return shown(stored)
+
+
+def to_shown(item: AttemptItem, stored: Any) -> Any:
+    """A stored answer (or key) in the keys as this attempt shows the options."""
+    return _to_shown(item.revision.type, item.option_order, stored)
+
+
+@dataclass(frozen=True)
+class SavedAnswer:
+    """What a save left stored for the question (the newer answer when this one was stale)."""
+
+    question_id: int
+    answer: Any  # in the question's own keys
+    answer_seq: int
+    type: str
+    option_order: list[int]
+
+    @property
+    def shown(self) -> Any:
+        """The stored answer in the keys this attempt shows."""
+        return _to_shown(self.type, self.option_order, self.answer)
+
+
+# The hot path of a contest: one row read (the attempt locked, its item and the item's revision
+# joined), then two guarded UPDATEs. No ORM object graph is built, and the three statements are
+# built once (building SQLAlchemy expressions cost more CPU than running them) and run on the
+# session's connection, in its transaction. An Attempt or AttemptItem this session already holds
+# (a service caller that started the attempt, then saves, then submits) is brought up to date by
+# _sync at no extra statement, so grading never sees a stale answer.
+def _save_statements() -> tuple[sa.Select[Any], sa.Update, sa.Update, sa.Update]:
+    a, i, r = Attempt.__table__, AttemptItem.__table__, QuestionRevision.__table__
+    row = (
+        sa.select(
+            a.c.user_id,
+            a.c.status,
+            a.c.deadline,
+            i.c.id.label("item_id"),
+            i.c.answer,
+            i.c.answer_seq,
+            i.c.option_order,
+            r.c.type,
+            r.c.options,
+            r.c.blanks,
+        )
+        .select_from(
+            a.outerjoin(
+                i,
+                sa.and_(i.c.attempt_id == a.c.id, i.c.question_id == sa.bindparam("question_id")),
+            ).outerjoin(r, r.c.id == i.c.revision_id)
+        )
+        .where(a.c.id == sa.bindparam("attempt_id"))
+        # FOR UPDATE OF attempt on PostgreSQL (the item and revision rows stay unlocked);
+        # SQLite already holds the write lock (BEGIN IMMEDIATE).
+        .with_for_update(of=a.c.id)
+    )
+    item = sa.update(i).where(i.c.id == sa.bindparam("item_id"))
+    answer = {
+        "answer": sa.bindparam("answer", type_=i.c.answer.type),
+        "answer_seq": sa.bindparam("seq", type_=i.c.answer_seq.type),
+        "answered_at": sa.bindparam("moment", type_=i.c.answered_at.type),
+    }
+    flag = {"flagged": sa.bindparam("flagged", type_=i.c.flagged.type)}
+    last = (
+        sa.update(a)
+        .where(a.c.id == sa.bindparam("attempt_id"), a.c.last_seq < sa.bindparam("seq"))
+        .values(last_seq=sa.bindparam("seq"))
+    )
+    return row, item.values(answer), item.values({**answer, **flag}), last
+
+
+_SAVE_ROW, _SAVE_ITEM, _SAVE_ITEM_FLAG, _SAVE_LAST_SEQ = _save_statements()
+
+
+def _sync(model: type[Any], ident: int, values: dict[str, Any]) -> None:
+    """Give an object this session already holds the values just written with Core."""
+    obj = db.session.identity_map.get(identity_key(model, ident))
+    if obj is not None:
+        for key, value in values.items():
+            set_committed_value(obj, key, value)
 
 
 def save_answer(
@@ -215,35 +300,45 @@ def save_answer(
     moment: datetime,
     grace: timedelta = DEFAULT_GRACE,
     flagged: bool | None = None,
-) -> tuple[AttemptItem, bool]:
-    """(item, applied). A save with a sequence number not above the item's last is ignored."""
-    attempt = _owned(attempt_id, user)
-    if attempt.is_final:
+) -> tuple[SavedAnswer, bool]:
+    """(what is stored, applied). A save with a sequence number not above the item's last is
+    ignored; the attempt row is locked from the first statement to the commit."""
+    connection = db.session.connection()
+    row = connection.execute(
+        _SAVE_ROW, {"attempt_id": attempt_id, "question_id": question_id}
+    ).first()
+    if row is None or row.user_id != user.id:
+        raise AttemptError(404, "not_found", "找不到这次作答")
+    if row.status != AttemptStatus.IN_PROGRESS:
         raise AttemptError(409, "final", "本次作答已交卷，答案不能再修改")
-    if overdue(attempt, moment, grace):
-        finalize(attempt, moment)
+    if row.deadline is not None and moment > row.deadline + grace:
+        attempt = _locked(attempt_id)  # rare: grade it from what was saved in time
+        if attempt is not None:
+            finalize(attempt, moment)
         raise AttemptError(
             409, "too_late", "已超过交卷时间，此答案未能保存；试卷已按已保存的答案评分"
         )
-    item = db.session.scalar(
-        sa.select(AttemptItem).where(
-            AttemptItem.attempt_id == attempt.id, AttemptItem.question_id == question_id
-        )
-    )
-    if item is None:
+    if row.item_id is None:
         raise AttemptError(404, "not_found", "这道题不在您的试卷中")
     if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
         raise AttemptError(422, "bad_seq", "保存序号应为正整数")
-    stored = to_stored(item, answer)
-    if seq <= item.answer_seq:
-        return item, False
-    item.answer = stored
-    item.answer_seq = seq
-    item.answered_at = moment
-    if flagged is not None:
-        item.flagged = bool(flagged)
-    attempt.last_seq = max(attempt.last_seq, seq)
-    return item, True
+    order = list(row.option_order or [])
+    stored = _to_stored(row.type, len(row.options or []), len(row.blanks or []), order, answer)
+    if seq <= row.answer_seq:
+        return SavedAnswer(question_id, row.answer, row.answer_seq, row.type, order), False
+    values: dict[str, Any] = {"answer": stored, "answer_seq": seq, "answered_at": moment}
+    params = {"item_id": row.item_id, "answer": stored, "seq": seq, "moment": moment}
+    if flagged is None:
+        connection.execute(_SAVE_ITEM, params)
+    else:
+        values["flagged"] = params["flagged"] = bool(flagged)
+        connection.execute(_SAVE_ITEM_FLAG, params)
+    _sync(AttemptItem, row.item_id, values)
+    # An applied seq is above every item's, so it is the attempt's highest unless a newer save
+    # of another question got there first (the guard keeps the maximum).
+    if connection.execute(_SAVE_LAST_SEQ, {"attempt_id": attempt_id, "seq": seq}).rowcount:
+        _sync(Attempt, attempt_id, {"last_seq": seq})
+    return SavedAnswer(question_id, stored, seq, row.type, order), True
 
 
 def set_flag(
@@ -331,8 +426,27 @@ def _wrong_book_from(attempt: Attempt) -> None:
             book_wrong(attempt, item)
 
 
+def preload(items: list[AttemptItem], questions: bool = False) -> list[Any]:
+    """Load the items' revisions (and questions) in one statement each instead of one per item:
+    the many-to-one lazy loads then find them in the session. The caller keeps the returned list
+    while it works (the session holds objects only weakly)."""
+    from quiz_app.models import Question
+
+    kept: list[Any] = []
+    ids = {i.revision_id for i in items}
+    if ids:
+        kept += db.session.scalars(
+            sa.select(QuestionRevision).where(QuestionRevision.id.in_(ids))
+        ).all()
+    qids = {i.question_id for i in items}
+    if questions and qids:
+        kept += db.session.scalars(sa.select(Question).where(Question.id.in_(qids))).all()
+    return kept
+
+
 def grade_attempt(attempt: Attempt) -> None:
     """(Re)compute every item's score and the attempt's total and pass/fail."""
+    kept = preload(attempt.items, questions=True)  # noqa: F841  (held while grading)
     total = Decimal(0)
     for item in attempt.items:
         item.score, item.correct = grading.grade(
@@ -473,6 +587,7 @@ def attempt_payload(attempt: Attempt, moment: datetime) -> dict[str, Any]:
     """What the phone receives. The key and 解析 only once the attempt is final and review allowed."""
     reveal = review_allowed(attempt, moment)
     questions, answers, flags = [], {}, []
+    kept = preload(attempt.items)  # noqa: F841  (held while building the payload)
     for item in attempt.items:
         rev = item.revision
         q: dict[str, Any] = {

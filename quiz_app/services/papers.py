@@ -128,10 +128,11 @@ def draw_paper(quiz: Quiz, rng: random.Random) -> list[DrawnQuestion]:
     Raises ValueError when the banks no longer hold enough questions (publishing checked it, but
     questions can be retired afterwards).
     """
+    from quiz_app.services.paper_pools import quiz_pools
+
+    cached = quiz_pools(quiz)
+    pools = cached.pools
     fixed_ids = {qid for s in quiz.sections if s.is_fixed for qid in s.fixed_question_ids}
-    pools = {
-        s.id: [q for q in _pool(s) if q not in fixed_ids] for s in quiz.sections if not s.is_fixed
-    }
     chosen: dict[int, list[int]] = {}
     used: set[int] = set(fixed_ids)
     for s in _draw_order([s for s in quiz.sections if not s.is_fixed], pools):
@@ -145,21 +146,19 @@ def draw_paper(quiz: Quiz, rng: random.Random) -> list[DrawnQuestion]:
         if s.is_fixed:
             chosen[s.id] = list(s.fixed_question_ids)
 
-    ids = [qid for s in quiz.sections for qid in chosen[s.id]]
-    questions = {
-        q.id: q for q in db.session.scalars(sa.select(Question).where(Question.id.in_(ids)))
-    }
     paper: list[DrawnQuestion] = []
     for s in sorted(quiz.sections, key=lambda x: (x.position, x.id)):
         order = list(chosen[s.id])
         if quiz.shuffle_questions and not s.is_fixed:
             rng.shuffle(order)
         for qid in order:
-            question = questions[qid]
-            revision = question.current_revision
-            assert revision is not None
-            option_order = list(range(len(revision.options)))
+            question = cached.questions.get(qid)
+            if question is None or question.revision_id is None:
+                raise ValueError(f"指定的题目不存在：{qid}")
+            option_order = list(range(question.n_options))
             if quiz.shuffle_options and question.type in ("single", "multiple"):
                 rng.shuffle(option_order)
-            paper.append(DrawnQuestion(qid, revision.id, Decimal(s.points), tuple(option_order)))
+            paper.append(
+                DrawnQuestion(qid, question.revision_id, Decimal(s.points), tuple(option_order))
+            )
     return paper

@@ -204,6 +204,11 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(api.bp)
 
+    from quiz_app.web import admission, ops
+
+    admission.init_app(app)  # after the blueprints: wraps the sign-in endpoints' POST
+    ops.init_app(app)  # /healthz, /readyz, one log line per request
+
     app.before_request(_force_password_change)
     app.after_request(_security_headers)
     app.register_error_handler(

@@ -350,7 +350,9 @@ def sign_in(page: Any, username: str, password: str, *, remember: bool = False) 
     page.get_by_label("密码", exact=True).fill(password)
     if remember:
         page.get_by_label("记住我").check()
-    page.get_by_role("button", name="登录").click()
+    # static/js/signin.js sends the form with fetch (to retry a busy server's 503), then navigates
+    with page.expect_navigation():
+        page.get_by_role("button", name="登录").click()
     page.wait_for_load_state()
 
 
