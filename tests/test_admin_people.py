@@ -142,12 +142,13 @@ def test_roster_preview_says_what_each_row_will_do_and_writes_nothing(
     )
     preview = upload_roster(admin_client, data).get_data(as_text=True)
     rows = re.findall(
-        r"<tr><td>([^<]+)</td><td class=\"num\">(\d+)</td>\s*<td[^>]*>([^<]+)", preview
+        r'<tr><td class="num">(\d+)</td><td class="who">([^<]+)<br>.*?</td>\s*<td[^>]*>([^<]+)(<br><span class="muted">密码不用)?',
+        preview,
     )
     assert rows == [
-        ("新同事", "2", "新建"),
-        ("老员工", "3", "更新（密码不用）"),
-        ("离职人员", "4", "重新启用"),
+        ("2", "新同事", "新建", ""),
+        ("3", "老员工", "更新", '<br><span class="muted">密码不用'),
+        ("4", "离职人员", "重新启用", ""),
     ]
     assert "新建 1 人，更新 1 人，重新启用 1 人" in preview
     assert "不会使用" in preview and "老员工" in preview
