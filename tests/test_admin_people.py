@@ -210,9 +210,10 @@ def test_roster_cli_still_imports(app: Flask, tmp_path: object, office: int) -> 
     runner = app.test_cli_runner()
     dry = runner.invoke(args=["import-users", str(path), "--dry-run"])
     assert dry.exit_code == 0 and _user(app, "3201") is None
-    real = runner.invoke(args=["import-users", str(path)])
+    sheet = Path(str(tmp_path)) / "初始密码.xlsx"
+    real = runner.invoke(args=["import-users", str(path), "--credentials", str(sheet)])
     assert real.exit_code == 0, real.output
-    assert _user(app, "3201") is not None
+    assert _user(app, "3201") is not None and sheet.exists()
 
 
 # --- 5. the people table -------------------------------------------------------------------------
