@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from quiz_app.extensions import db
 from quiz_app.models import Branch, Role, User
+from tests.admin_helpers import preview_token, upload_roster
 from tests.conftest import sign_in
 from tests.factories import make_branch, make_user, root_branch
 
@@ -176,16 +177,12 @@ def test_roster_upload_gives_the_password_sheet_once(
     app: Flask, admin_client: FlaskClient, office: int
 ) -> None:
     data = "姓名,工号,所属部门\n张三,1001,BGS\n".encode()
-    dry = admin_client.post(
-        "/admin/users/import",
-        data={"file": (io.BytesIO(data), "名单.csv"), "dry_run": "1"},
-        content_type="multipart/form-data",
-    ).get_data(as_text=True)
-    assert "检查通过" in dry
+    preview = upload_roster(admin_client, data, "名单.csv").get_data(as_text=True)
+    assert "尚未写入" in preview and "新建" in preview
+    with app.app_context():
+        assert db.session.scalar(sa.select(User).where(User.username == "1001")) is None
     page = admin_client.post(
-        "/admin/users/import",
-        data={"file": (io.BytesIO(data), "名单.csv")},
-        content_type="multipart/form-data",
+        "/admin/users/import/confirm", data={"token": preview_token(preview)}
     ).get_data(as_text=True)
     assert "新增 1 人" in page
     link = re.search(r'href="(/admin/users/import/credentials/[^"]+)"', page).group(1)  # type: ignore[union-attr]

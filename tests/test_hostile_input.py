@@ -23,6 +23,7 @@ from quiz_app.services import attempts, campaigns
 from quiz_app.services.campaigns import CampaignError
 from quiz_app.services.textcheck import column_length, numeric_max, parse_id, text_problem
 from quiz_app.services.xlsx_out import workbook_bytes
+from tests.admin_helpers import import_roster
 from tests.conftest import sign_in
 from tests.factories import (
     DEFAULT_PASSWORD,
@@ -212,11 +213,7 @@ def _roster(*rows: tuple[str, ...]) -> bytes:
 
 
 def _import(client: FlaskClient, data: bytes) -> Any:
-    return client.post(
-        "/admin/users/import",
-        data={"file": (io.BytesIO(data), "roster.xlsx")},
-        content_type="multipart/form-data",
-    )
+    return import_roster(client, data)
 
 
 def test_roster_rows_with_bad_names_are_reported_and_nothing_is_written(

@@ -17,8 +17,13 @@ from quiz_app.clock import now
 from quiz_app.extensions import db
 from quiz_app.models import Branch, LoginFailure, Role, RoleGrant, User
 
-# Characters that survive being read aloud or copied from a printed sheet (no 0/O, 1/l/I).
-_PASSWORD_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
+# Initial passwords are read off a printed sheet and typed on a phone: lower case only (no shift
+# key) and nothing that looks or sounds like something else — no 0/o, 1/l/i/j, 2/z, 5/s, 6/b, 8
+# (B), 9/g/q, u/v. 15 letters + 5 digits; 8 characters give about 34 bits, ample for a password
+# that must be changed at first sign-in behind the sign-in throttle.
+PASSWORD_LETTERS = "acdefhkmnprtwxy"
+PASSWORD_DIGITS = "34679"
+_PASSWORD_ALPHABET = PASSWORD_LETTERS + PASSWORD_DIGITS
 MIN_PASSWORD_LENGTH = 8
 # argon2id at OWASP's recommended cost (m=19 MiB, t=2, p=1): about a third of the CPU of the
 # scrypt default it replaces, which matters when hundreds sign in at 9:00. Older werkzeug hashes
@@ -28,8 +33,8 @@ _ARGON2 = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 _DUMMY: dict[str, str] = {}
 
 
-def generate_password(length: int = 10) -> str:
-    """A random initial password with at least one letter and one digit."""
+def generate_password(length: int = 8) -> str:
+    """A random initial password, easy to read and type, with letters and digits both."""
     while True:
         pw = "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(length))
         if any(c.isdigit() for c in pw) and any(c.isalpha() for c in pw):

@@ -233,18 +233,52 @@ def _check_against_database(report: RosterReport) -> None:
             report.errors.append(f"第{row.line}行【手机号】：“{phone}”已被账号“{owner}”使用")
 
 
+@dataclass(frozen=True)
+class PreviewRow:
+    line: int
+    real_name: str
+    username: str
+    branch: str
+    action: str  # 新建 / 更新 / 重新启用
+    password_ignored: bool  # a password was given for someone who already has an account
+
+
+def _existing(rows: list[RosterRow]) -> dict[str, User]:
+    return {
+        u.username.casefold(): u
+        for u in db.session.scalars(
+            sa.select(User).where(
+                sa.func.lower(User.username).in_([r.username.lower() for r in rows])
+            )
+        )
+    }
+
+
+def preview_roster(report: RosterReport) -> list[PreviewRow]:
+    """What ``apply_roster`` would do to each row, read only: shown before anything is written."""
+    existing = _existing(report.rows)
+    out = []
+    for row in report.rows:
+        user = existing.get(row.username.casefold())
+        action = "新建" if user is None else ("更新" if user.active else "重新启用")
+        out.append(
+            PreviewRow(
+                row.line,
+                row.real_name,
+                row.username,
+                full_name(row.branch),
+                action,
+                user is not None and bool(row.password),
+            )
+        )
+    return out
+
+
 def apply_roster(report: RosterReport, acting_user_id: int | None = None) -> RosterReport:
     """Write a validated roster. Refuses a report with errors; flushes, the caller commits."""
     if not report.ok:
         raise ValueError("roster has errors; nothing may be written")
-    existing = {
-        u.username.casefold(): u
-        for u in db.session.scalars(
-            sa.select(User).where(
-                sa.func.lower(User.username).in_([r.username.lower() for r in report.rows])
-            )
-        )
-    }
+    existing = _existing(report.rows)
     groups = {g.name: g for g in db.session.scalars(sa.select(Group))}
 
     def group(name: str) -> Group:

@@ -19,15 +19,15 @@ from wtforms import SelectChoice
 
 from quiz_app.extensions import db
 from quiz_app.models import Branch, Group, Role, User
-from quiz_app.services import access, audit, branches, roster, sessions
+from quiz_app.models.org import ROLE_LABELS
+from quiz_app.services import access, audit, branches, people, roster
 from quiz_app.services.accounts import describe_roles, generate_password, set_password, set_roles
-from quiz_app.services.xlsx_out import workbook_bytes
-from quiz_app.web import role_required, stash, xlsx_download
+from quiz_app.services.textcheck import parse_id
+from quiz_app.web import role_required, stash
 from quiz_app.web.forms import (
     BranchForm,
     ConfirmForm,
     MoveBranchForm,
-    UploadForm,
     UserForm,
     split_groups,
 )
@@ -76,7 +76,9 @@ def index() -> Any:
 
 @bp.route("/branches", methods=["GET", "POST"])
 def branch_list() -> Any:
-    form = BranchForm()
+    # A new branch goes under the one chosen in the tree (?parent=ID) unless the admin changes it.
+    selected = id_arg("parent")
+    form = BranchForm(parent_id=selected or 0)
     form.parent_id.choices = _branch_choices("（无，作为最上级）")
     if form.validate_on_submit():
         parent = db.session.get(Branch, form.parent_id.data) if form.parent_id.data else None
@@ -87,14 +89,15 @@ def branch_list() -> Any:
         else:
             db.session.commit()
             flash(f"已新增部门“{branch.name}”", "success")
-            return redirect(url_for("admin.branch_list"))
-    counts = dict(
-        db.session.execute(
-            sa.select(User.branch_id, sa.func.count()).where(User.active).group_by(User.branch_id)
-        ).all()
-    )
+            return redirect(url_for("admin.branch_list", parent=parent.id if parent else None))
+    tree = branches.tree()
     return render_template(
-        "admin/branches.html", tree=branches.tree(), form=form, counts=counts, confirm=ConfirmForm()
+        "admin/branches.html",
+        tree=tree,
+        form=form,
+        counts=people.head_counts(tree),
+        selected=selected,
+        confirm=ConfirmForm(),
     )
 
 
@@ -144,29 +147,85 @@ def branch_edit(branch_id: int) -> Any:
 # --- accounts ----------------------------------------------------------------------------------
 
 
+def _people_filter() -> people.PeopleFilter:
+    branch_id = id_arg("branch")
+    role = request.args.get("role", "")
+    status = request.args.get("status", "active")
+    return people.PeopleFilter(
+        q=request.args.get("q", "").strip()[:50],
+        branch=db.get_or_404(Branch, branch_id) if branch_id else None,
+        role=role if role in people.ROLE_FILTERS else "",
+        status=status if status in people.STATUS_FILTERS else "active",
+    )
+
+
 @bp.get("/users")
 def users() -> Any:
-    q = request.args.get("q", "").strip()
-    branch_id = id_arg("branch") or 0
-    page = page_arg()
-    stmt = sa.select(User).order_by(User.active.desc(), User.username)
-    if q:
-        like = f"%{q}%"
-        stmt = stmt.where(
-            sa.or_(User.username.ilike(like), User.real_name.ilike(like), User.phone.ilike(like))
-        )
-    if branch_id:
-        branch = db.get_or_404(Branch, branch_id)
-        stmt = stmt.where(User.branch_id.in_(branches.subtree_ids(branch)))
-    pagination = db.paginate(stmt, page=page, per_page=PAGE_SIZE, error_out=False)
+    f = _people_filter()
+    pagination = db.paginate(
+        people.people_query(f), page=page_arg(), per_page=PAGE_SIZE, error_out=False
+    )
+    args = {"q": f.q, "branch": f.branch.id if f.branch else "", "role": f.role, "status": f.status}
     return render_template(
         "admin/users.html",
         pagination=pagination,
-        q=q,
-        branch_id=branch_id,
+        f=f,
+        args=args,
         branch_choices=_branch_options("全部部门", active_only=False),
+        role_filters=people.ROLE_FILTERS,
+        status_filters=people.STATUS_FILTERS,
+        role_labels=ROLE_LABELS,
         full_name=branches.full_name,
+        bulk=ConfirmForm(),
     )
+
+
+@bp.post("/users/bulk")
+def users_bulk() -> Any:
+    """停用 / 启用 / 重置密码 for the ticked people, each through the one-person path."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    action = request.form.get("action", "")
+    ids = sorted({i for raw in request.form.getlist("user_ids") if (i := parse_id(raw))})
+    back = request.form.get("back", "")
+    back = back if back.startswith("/admin/users") else url_for("admin.users")
+    if action not in ("deactivate", "activate", "reset") or not ids:
+        flash("请先勾选人员，再选择操作", "error")
+        return redirect(back)
+    chosen = list(db.session.scalars(sa.select(User).where(User.id.in_(ids)).order_by(User.id)))
+    skipped_self = any(u.id == current_user.id for u in chosen) and action != "activate"
+    chosen = [u for u in chosen if u.id != current_user.id or action == "activate"]
+    if action == "reset":
+        sheet = [
+            roster.Credential(
+                u.real_name,
+                u.username,
+                branches.full_name(u.branch),
+                people.reset_password(current_user, u),
+            )
+            for u in chosen
+        ]
+        token = (
+            stash.put("credentials", roster.credentials_xlsx(sheet), current_user.id)
+            if sheet
+            else None
+        )
+        db.session.commit()
+        return render_template(
+            "admin/bulk_reset.html", people=chosen, token=token, skipped_self=skipped_self
+        )
+    for u in chosen:
+        if action == "deactivate":
+            people.deactivate(current_user, u)
+        else:
+            people.reactivate(current_user, u)
+    db.session.commit()
+    word = "停用" if action == "deactivate" else "启用"
+    flash(
+        f"已{word} {len(chosen)} 人" + ("（不能停用自己的账号，已跳过）" if skipped_self else ""),
+        "success",
+    )
+    return redirect(back)
 
 
 def _user_form(user: User | None) -> UserForm:
@@ -179,16 +238,37 @@ def _user_form(user: User | None) -> UserForm:
         form = UserForm(
             obj=user,
             roles=[g.role for g in user.grants],
-            leader_scope=(leader.scope_branch_id or 0) if leader else user.branch_id,
+            # A role being added starts at 请选择: its scope is never a silent default.
+            leader_scope=(leader.scope_branch_id or 0) if leader else None,
             organizer_scope=(organizer.scope_branch_id or 0) if organizer else 0,
-            secretary_scope=(secretary.scope_branch_id or 0) if secretary else user.branch_id,
+            secretary_scope=secretary.scope_branch_id if secretary else None,
             groups="、".join(g.name for g in user.groups),
         )
+    choose = SelectChoice("", "请选择")  # type: ignore[arg-type]
     form.branch_id.choices = _branch_choices()
-    form.leader_scope.choices = _branch_choices("全局（全部部门）")
+    form.leader_scope.choices = [choose, *_branch_choices("全局（全部部门）")]
     form.organizer_scope.choices = _branch_choices("全局（全部部门）")
-    form.secretary_scope.choices = _branch_choices()
+    form.secretary_scope.choices = [choose, *_branch_choices()]
     return form
+
+
+def _scope_problem(form: UserForm, roles: set[Role]) -> bool:
+    """Sets a field message when a leader's or secretary's scope was not chosen; True if so."""
+    leader_scope, secretary_scope = form.leader_scope.data, form.secretary_scope.data
+    if Role.LEADER in roles and (
+        leader_scope is None or (leader_scope and db.session.get(Branch, leader_scope) is None)
+    ):
+        form.leader_scope.errors = [
+            *form.leader_scope.errors,
+            "请选择领导可查看的范围（一个部门，或明确选择“全局”）",
+        ]
+        return True
+    if Role.SECRETARY in roles and (
+        not secretary_scope or db.session.get(Branch, secretary_scope) is None
+    ):
+        form.secretary_scope.errors = [*form.secretary_scope.errors, "请选择支部书记负责的组织"]
+        return True
+    return False
 
 
 def _save_user(form: UserForm, user: User | None, new_password: str = "") -> User | None:
@@ -217,6 +297,8 @@ def _save_user(form: UserForm, user: User | None, new_password: str = "") -> Use
     if form.organizer_scope.data and db.session.get(Branch, form.organizer_scope.data) is None:
         form.organizer_scope.errors = [*form.organizer_scope.errors, "请选择一个部门或“全局”"]
         return None
+    if _scope_problem(form, roles):
+        return None
     if user is not None and user.id == current_user.id and Role.ADMIN not in roles:
         form.roles.errors = [*form.roles.errors, "不能取消自己的管理员角色"]
         return None
@@ -225,28 +307,22 @@ def _save_user(form: UserForm, user: User | None, new_password: str = "") -> Use
         return None
     before = (describe_roles(user), user.active) if user is not None else None
     if user is None:
-        user = User(username=username, real_name="", branch=branch)
+        user = User(username=username, real_name="", branch=branch, active=bool(form.active.data))
         set_password(user, new_password, must_change=True)
         db.session.add(user)
     user.username, user.real_name, user.phone = username, (form.real_name.data or "").strip(), phone
-    user.branch, user.active = branch, bool(form.active.data)
+    user.branch = branch
     names = split_groups(form.groups.data)
     existing = {
         g.name: g for g in db.session.scalars(sa.select(Group).where(Group.name.in_(names)))
     }
     user.groups = [existing.get(n) or Group(name=n) for n in dict.fromkeys(names)]
-    secretary_scope = form.secretary_scope.data or None
-    if Role.SECRETARY in roles and (
-        secretary_scope is None or db.session.get(Branch, secretary_scope) is None
-    ):
-        form.secretary_scope.errors = [*form.secretary_scope.errors, "请选择支部书记负责的组织"]
-        return None
     set_roles(
         user,
         roles,
         form.leader_scope.data or None,
         organizer_scope_branch_id=form.organizer_scope.data or None,
-        secretary_scope_branch_id=secretary_scope,
+        secretary_scope_branch_id=form.secretary_scope.data or None,
     )
     db.session.flush()
     db.session.refresh(user, ["grants"])
@@ -269,16 +345,10 @@ def _save_user(form: UserForm, user: User | None, new_password: str = "") -> Use
                 object_id=user.id,
                 details={"before": before[0], "after": after},
             )
-        if before[1] != user.active:
-            audit.record(
-                current_user,
-                "account.active",
-                f"{'启用' if user.active else '停用'}了 {user.real_name}的账号",
-                object_type="account",
-                object_id=user.id,
-            )
-            if not user.active:
-                sessions.revoke_all(user, "deactivated")
+        if before[1] and not form.active.data:
+            people.deactivate(current_user, user)
+        elif not before[1] and form.active.data:
+            people.reactivate(current_user, user)
     return user
 
 
@@ -314,16 +384,7 @@ def user_reset_password(user_id: int) -> Any:
     user = db.get_or_404(User, user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    password = generate_password()
-    set_password(user, password, must_change=True)
-    ended = sessions.revoke_all(user, "admin_reset")
-    audit.record(
-        current_user,
-        "password.reset",
-        f"重置了 {user.real_name}的密码，结束了其 {ended} 个登录和令牌",
-        object_type="account",
-        object_id=user.id,
-    )
+    password = people.reset_password(current_user, user)
     db.session.commit()
     return _show_password(user, password, "密码已重置")
 
@@ -336,91 +397,10 @@ def user_deactivate(user_id: int) -> Any:
     if user.id == current_user.id:
         flash("不能停用自己的账号", "error")
     else:
-        user.active = False
+        people.deactivate(current_user, user)
         db.session.commit()
         flash(f"已停用“{user.real_name}”的账号；历史成绩保留", "success")
     return redirect(url_for("admin.user_edit", user_id=user.id))
-
-
-# --- roster import -----------------------------------------------------------------------------
-
-
-@bp.route("/users/import", methods=["GET", "POST"])
-def user_import() -> Any:
-    form = UploadForm()
-    report = None
-    token = None
-    dry_run = bool(request.form.get("dry_run"))
-    if form.validate_on_submit():
-        upload = form.file.data
-        report = roster.parse_roster(upload.filename or "", upload.read())
-        if report.ok and not dry_run:
-            roster.apply_roster(report, acting_user_id=current_user.id)
-            audit.record(
-                current_user,
-                "roster.import",
-                f"导入花名册“{upload.filename}”：新增 {report.created} 人，更新 {report.updated} 人",
-                object_type="roster",
-                address=request.remote_addr or "",
-            )
-            # All or nothing: the password sheet is written and kept before the accounts are
-            # committed, so no account exists whose initial password nobody can hand out.
-            if report.credentials:
-                token = stash.put(
-                    "credentials", roster.credentials_xlsx(report.credentials), current_user.id
-                )
-            try:
-                db.session.commit()
-            except Exception:
-                if token is not None:
-                    stash.get("credentials", token, current_user.id, remove=True)
-                raise
-        else:
-            db.session.rollback()
-    return render_template(
-        "admin/user_import.html",
-        form=form,
-        report=report,
-        token=token,
-        dry_run=dry_run,
-        columns=roster.COLUMNS,
-    )
-
-
-@bp.get("/users/import/credentials/<token>")
-def user_import_credentials(token: str) -> Any:
-    """The initial-password sheet, handed out once: the file is deleted as it is sent."""
-    found = stash.get("credentials", token, current_user.id, remove=True)
-    if found is None:
-        flash("该初始密码表已下载过或已失效；如需新密码，请在人员页面重置", "error")
-        return redirect(url_for("admin.user_import"))
-    data, _meta = found
-    audit.record(
-        current_user,
-        "export.personal",
-        "下载导入花名册生成的初始密码表",
-        object_type="roster",
-        address=request.remote_addr or "",
-    )
-    db.session.commit()
-    return xlsx_download(data, "初始密码表.xlsx", "initial-passwords.xlsx")
-
-
-@bp.get("/users/import/template.xlsx")
-def user_import_template() -> Any:
-    data = workbook_bytes(
-        [
-            (
-                "花名册",
-                ["姓名", "工号/登录名", "手机号", "所属部门", "角色", "分组", "初始密码"],
-                [
-                    ("张三", "1001", "13800000001", "局机关/办公室", "员工", "党员", ""),
-                    ("李四", "1002", "", "局机关/人事处", "组织者", "党员、中层干部", ""),
-                ],
-            )
-        ]
-    )
-    return xlsx_download(data, "花名册模板.xlsx", "roster-template.xlsx")
 
 
 # --- audit log ---------------------------------------------------------------------------------
@@ -447,3 +427,7 @@ def audit_export() -> Any:
     )
     db.session.commit()
     return audit_pages.export(f)
+
+
+# The roster import's views live beside this module and register on the same blueprint.
+from quiz_app.web import admin_roster  # noqa: E402, F401

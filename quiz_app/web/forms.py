@@ -22,8 +22,17 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, 
 from wtforms.widgets import CheckboxInput, ListWidget, PasswordInput
 
 from quiz_app.models import Bank, Branch, Group, User
-from quiz_app.services.textcheck import column_length, text_problem
+from quiz_app.services.textcheck import column_length, parse_id, text_problem
 from quiz_app.web.validation import CleanLine
+
+
+def optional_int(value: object) -> int | None:
+    """A select's value as an id (0 stands for 全局), or None for "请选择" or nonsense."""
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip() == "0":
+        return 0
+    return parse_id(value)
 
 
 def split_groups(text: str | None) -> list[str]:
@@ -111,12 +120,15 @@ class UserForm(FlaskForm):
             SelectChoice("secretary", "支部书记"),
         ],
     )
-    leader_scope = SelectField("领导可查看的范围", coerce=int)
+    # No default: a leader's or secretary's scope is chosen on purpose ("" is 请选择, 0 is 全局).
+    leader_scope = SelectField(
+        "领导可查看的范围", coerce=optional_int, default=None, validate_choice=False
+    )
     organizer_scope = SelectField(
         "组织者可面向的范围", coerce=int, validate_choice=False, default=0
     )
     secretary_scope = SelectField(
-        "支部书记负责的组织", coerce=int, default=0, validate_choice=False
+        "支部书记负责的组织", coerce=optional_int, default=None, validate_choice=False
     )
     groups = StringField(
         "分组（用顿号或逗号分隔，如：党员、中层干部）", validators=[Length(max=300)]
@@ -135,6 +147,13 @@ class UserForm(FlaskForm):
 class UploadForm(FlaskForm):
     file = FileField("选择文件", validators=[FileRequired("请选择要上传的文件")])
     submit = SubmitField("上传并检查")
+
+
+class RosterConfirmForm(FlaskForm):
+    """The roster preview's 确认导入: the token of the file kept on the server."""
+
+    token = HiddenField()
+    submit = SubmitField("确认导入")
 
 
 class ConfirmForm(FlaskForm):

@@ -9,7 +9,9 @@
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!(form instanceof HTMLFormElement)) return;
-    var question = form.getAttribute("data-confirm");
+    // A button may ask its own question (a bulk form with 停用 / 启用 / 重置密码 side by side).
+    var asker = event.submitter && event.submitter.hasAttribute("data-confirm") ? event.submitter : form;
+    var question = asker.getAttribute("data-confirm");
     if (question && !window.confirm(question)) {
       event.preventDefault();
       return;
