@@ -61,7 +61,7 @@ def test_preview_grades_like_staff_and_writes_nothing(
     # Factory keys: single → B, judge → 正确. Two singles right, the judge wrong.
     result = organizer_client.post(url, data={"seed": seed, "q1": "B", "q2": "B", "q3": "F"})
     assert result.status_code == 200
-    assert "试答得分：10.0 分" in text(result)
+    assert "试答得分：10 分" in text(result)
     assert "正确答案：" in text(result)
     with app.app_context():
         assert _row_counts() == before  # no attempt, result, tally, point or audit entry
