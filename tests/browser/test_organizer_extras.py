@@ -122,3 +122,47 @@ def test_share_code_signs_in_and_lands_on_the_quiz(
     expect(page.get_by_role("link", name="导出未完成名单（Excel）")).to_be_visible()
     axe_check(page, "not-yet list")
     shot(page, "33-organizer-not-yet-list")
+
+
+def test_question_editor_ticks_the_right_option_and_the_filter_bar_holds(
+    page: Any, seed: Callable[[], Any], axe_check: Callable[..., Any]
+) -> None:
+    from quiz_app.extensions import db
+    from quiz_app.models import Question
+    from tests import factories
+
+    with seed():
+        factories.make_user("org_ed", real_name="编辑者", roles=["organizer"])
+        bank = factories.make_bank("题目编辑题库", per_type=1, owner="org_ed")
+        bank_id = bank.id
+    sign_in(page, "org_ed", PASSWORD)
+    page.goto(f"/manage/banks/{bank_id}")
+    retired = page.locator("label[for=retired]")
+    box = retired.bounding_box()
+    assert box and box["height"] < 50 and box["width"] > box["height"]  # one line of text
+    search = page.locator("#q").bounding_box()
+    assert search and search["height"] < 60  # not stretched to 90 px
+    page.goto(f"/manage/banks/{bank_id}/questions/new")
+    page.get_by_label("题型").select_option("multiple")
+    expect(page.get_by_label("答案", exact=True)).to_be_hidden()  # ticks replace typed letters
+    expect(page.locator(".option-row:visible")).to_have_count(4)
+    page.get_by_role("button", name="+ 添加选项").click()
+    expect(page.locator(".option-row:visible")).to_have_count(5)
+    page.get_by_label("题干").fill("保密工作的方针包括（　）。")
+    for key, text in zip("ABCDE", ("积极防范", "突出重点", "放任自流", "依法管理", "各自为政")):
+        page.get_by_label(f"选项{key}", exact=True).fill(text)
+    page.get_by_label("选项A是正确答案").check()
+    page.get_by_label("选项B是正确答案").check()
+    page.get_by_label("选项D是正确答案").check()
+    page.get_by_label("分类").fill("保密；方针")
+    axe_check(page, "question editor")
+    shot(page, "34-question-editor-ticks")
+    page.get_by_role("button", name="保存").click()
+    page.wait_for_load_state()
+    with seed():
+        saved = db.session.scalar(
+            sa.select(Question).where(Question.bank_id == bank_id).order_by(Question.id.desc())
+        )
+        assert saved is not None and saved.current_revision is not None
+        assert saved.current_revision.answer == ["A", "B", "D"]
+        assert saved.current_revision.categories == ["保密", "方针"]
