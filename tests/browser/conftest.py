@@ -180,8 +180,9 @@ def browser() -> Iterator[Any]:
 EMPLOYEE_PATHS = re.compile(
     r"^/(|login|logout|password|quizzes/.*|attempts/.*|my/.*|practice/.*"
     # organizer pages made for phones (issue 13): the campaign, its preview, its not-yet list,
-    # the share link
-    r"|manage/campaigns/\d+|manage/campaigns/\d+/quizzes/\d+/(?:preview|participation)|c/\d+)$"
+    # a new section's form, the share link
+    r"|manage/campaigns/\d+|manage/campaigns/\d+/quizzes/\d+/(?:preview|participation)"
+    r"|manage/campaigns/\d+/quizzes/\d+/sections/new|c/\d+)$"
 )
 TAP_MIN, FONT_MIN = 44, 14
 TAP_CHECK_PREFIX = "[tap-check] "

@@ -149,7 +149,8 @@ def test_question_editor_ticks_the_right_option_and_the_filter_bar_holds(
     page.get_by_role("button", name="+ 添加选项").click()
     expect(page.locator(".option-row:visible")).to_have_count(5)
     page.get_by_label("题干").fill("保密工作的方针包括（　）。")
-    for key, text in zip("ABCDE", ("积极防范", "突出重点", "放任自流", "依法管理", "各自为政")):
+    options = ("积极防范", "突出重点", "放任自流", "依法管理", "各自为政")
+    for key, text in zip("ABCDE", options, strict=True):
         page.get_by_label(f"选项{key}", exact=True).fill(text)
     page.get_by_label("选项A是正确答案").check()
     page.get_by_label("选项B是正确答案").check()
@@ -166,3 +167,26 @@ def test_question_editor_ticks_the_right_option_and_the_filter_bar_holds(
         assert saved is not None and saved.current_revision is not None
         assert saved.current_revision.answer == ["A", "B", "D"]
         assert saved.current_revision.categories == ["保密", "方针"]
+
+
+def test_random_draw_form_counts_live_and_lists_the_chosen_banks_categories(
+    page: Any, seed: Callable[[], Any]
+) -> None:
+    ids = _seed(seed, "rd")
+    from tests import factories
+
+    with seed():
+        factories.make_bank("纪律题库rd", per_type=2, categories=("纪律",), owner="org_rd")
+    sign_in(page, "org_rd", PASSWORD)
+    page.goto(f"/manage/campaigns/{ids['campaign']}/quizzes/{ids['quiz']}/sections/new")
+    count = page.locator("#pool-count")
+    expect(count).to_have_text("请先选择题库")
+    page.get_by_label("题型").select_option("single")
+    page.get_by_label("纪律题库rd").check()
+    expect(count).to_have_text("符合条件的题目：2 道")
+    categories = page.locator("#category-boxes")
+    expect(categories.get_by_label("纪律")).to_be_visible()
+    expect(categories.get_by_label("党章")).to_be_hidden()  # the other bank's category
+    page.get_by_label("题数").fill("5")
+    expect(count).to_have_text("符合条件的题目：2 道（不够抽 5 道）")
+    shot(page, "35-random-draw-live-count")
