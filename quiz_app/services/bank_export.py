@@ -13,6 +13,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from quiz_app.services.importing.columns import CANONICAL
 from quiz_app.services.importing.types import OPTION_KEYS, QuestionData, QuestionType
+from quiz_app.services.importing.validate import CATEGORY_RULE
 from quiz_app.services.xlsx_out import safe_cell
 
 SHEET = "题库"
@@ -81,7 +82,7 @@ HELP_ROWS = (
         "同一空有多个可接受答案用“|”分隔，如“绝密；机密|机密级”。",
     ),
     ("解析", "选填", "答题后显示的解析。"),
-    ("分类", "选填", "知识点或分类，多个用“；”分隔，如“党章；保密”。不填为“未分类”。"),
+    ("分类", "选填", f"知识点或分类，{CATEGORY_RULE}。不填为“未分类”。"),
     ("难度", "选填", "易、中、难（也可写 简单/一般/困难）；不填默认为“中”。"),
     ("分值", "选填", "大于0的数字；不填则使用竞答活动的默认分值。"),
     ("", "", ""),

@@ -155,6 +155,7 @@ def init_app(app: Flask) -> None:
         admin,
         auth,
         banks,
+        campaign_extras,
         campaigns,
         dashboard,
         home,
@@ -187,6 +188,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(take.bp)
     app.register_blueprint(practice.bp)
     app.register_blueprint(campaigns.bp)
+    app.register_blueprint(campaign_extras.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(study.bp)
     app.register_blueprint(reports_bp)

@@ -243,7 +243,7 @@ def _form_from_revision(question: Question) -> QuestionForm:
         stem=rev.stem,
         answer=answer,
         explanation=rev.explanation,
-        categories="、".join(rev.categories),
+        categories="；".join(rev.categories),
         difficulty=rev.difficulty,
         score="" if data.score is None else f"{data.score.normalize():f}",
     )

@@ -211,7 +211,8 @@ class QuizForm(FlaskForm):
     review_policy = RadioField(
         "交卷后",
         choices=[SelectChoice(p.value, p.label) for p in ReviewPolicy],
-        default=ReviewPolicy.IMMEDIATE.value,
+        # A one-attempt 竞答 is the default: early finishers must not be able to post the answers.
+        default=ReviewPolicy.AFTER_CLOSE.value,
     )
     multiple_scoring = RadioField(
         "多选题计分",

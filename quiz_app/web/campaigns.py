@@ -22,8 +22,6 @@ from wtforms.validators import ValidationError
 from quiz_app.clock import format_local, now
 from quiz_app.extensions import db
 from quiz_app.models import (
-    Attempt,
-    AttemptStatus,
     Bank,
     Branch,
     Campaign,
@@ -36,7 +34,16 @@ from quiz_app.models import (
     QuizSection,
     User,
 )
-from quiz_app.services import access, audit, banks, branches, campaigns, papers, regrade
+from quiz_app.services import (
+    access,
+    audit,
+    banks,
+    branches,
+    campaign_extras,
+    campaigns,
+    papers,
+    regrade,
+)
 from quiz_app.services.importing import DIFFICULTIES, QuestionType
 from quiz_app.services.textcheck import parse_id
 from quiz_app.web import get_child_or_404, role_required
@@ -116,7 +123,8 @@ def index() -> Any:
         .group_by(Campaign.id)
         .order_by(Campaign.created_at.desc(), Campaign.id.desc())
     ).all()
-    return render_template("campaigns/index.html", rows=rows, moment=now())
+    progress = {c.id: campaign_extras.progress(c) for c, _n in rows}
+    return render_template("campaigns/index.html", rows=rows, moment=now(), progress=progress)
 
 
 # --- create and edit a campaign ----------------------------------------------------------------
@@ -166,6 +174,8 @@ def _render_campaign_form(form: Any, campaign: Campaign | None, depths: dict[int
 @bp.route("/new", methods=["GET", "POST"])
 def new() -> Any:
     form = CampaignForm()
+    if request.method == "GET":
+        form.opens_at.data, form.closes_at.data = campaign_extras.default_times(now())
     depths = _audience_choices(form, None)
     if form.validate_on_submit():
         campaign = Campaign(
@@ -287,8 +297,14 @@ def show(campaign_id: int) -> Any:
         }
         for q in campaign.quizzes
     ]
+    from quiz_app.web.campaign_extras import share_qr, share_url
+
     return render_template(
         "campaigns/show.html",
+        share_url=share_url(campaign),
+        share_qr=share_qr(campaign),
+        progress=campaign_extras.progress(campaign),
+        running=campaign_extras.running_count(campaign),
         campaign=campaign,
         draft=draft,
         quizzes=quizzes,
@@ -777,6 +793,7 @@ def _section_page(quiz: Quiz, section: QuizSection | None, kind: str) -> Any:
         picker=None,
         labels=TYPE_LABELS,
         difficulties=DIFFICULTIES,
+        category_banks=campaign_extras.category_banks(),
     )
 
 
@@ -844,43 +861,17 @@ def move_section(campaign_id: int, quiz_id: int, section_id: int) -> Response:
 def participation(campaign_id: int, quiz_id: int) -> Any:
     campaign = _campaign_or_404(campaign_id)
     quiz = _quiz_or_404(campaign, quiz_id)
-    audience = campaigns.audience_condition(campaign)
-    final = sa.exists().where(
-        Attempt.quiz_id == quiz.id,
-        Attempt.user_id == User.id,
-        Attempt.status != AttemptStatus.IN_PROGRESS.value,
-    )
-    running = sa.exists().where(
-        Attempt.quiz_id == quiz.id,
-        Attempt.user_id == User.id,
-        Attempt.status == AttemptStatus.IN_PROGRESS.value,
-    )
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(User).where(audience)) or 0
-    rows = db.session.execute(
-        sa.select(User, running.label("running"))
-        .join(Branch, Branch.id == User.branch_id)
-        .where(audience, ~final)
-        .order_by(Branch.path, User.real_name, User.id)
-    ).all()
-    order = {b.id: i for i, b in enumerate(branches.tree())}
-    groups: dict[int, dict[str, Any]] = {}
-    for user, is_running in rows:
-        group = groups.setdefault(
-            user.branch_id, {"branch": user.branch, "people": [], "name": user.branch.name}
-        )
-        group["people"].append((user, bool(is_running)))
-    by_branch = sorted(groups.values(), key=lambda g: order.get(g["branch"].id, 0))
-    text = "\n".join(
-        f"{g['name']}：{'、'.join(u.real_name for u, _ in g['people'])}" for g in by_branch
-    )
+    from quiz_app.web.campaign_extras import reminder
+
+    listing = campaign_extras.not_yet(quiz)
     return render_template(
         "campaigns/participation.html",
         campaign=campaign,
         quiz=quiz,
-        total=total,
-        missing=len(rows),
-        by_branch=by_branch,
-        text=text,
+        total=listing.total,
+        missing=listing.missing,
+        by_branch=listing.groups,
+        text=reminder(quiz, listing),
     )
 
 

@@ -22,6 +22,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, 
 from wtforms.widgets import CheckboxInput, ListWidget, PasswordInput
 
 from quiz_app.models import Bank, Branch, Group, User
+from quiz_app.services.importing.validate import CATEGORY_RULE
 from quiz_app.services.textcheck import column_length, parse_id, text_problem
 from quiz_app.web.validation import CleanLine
 
@@ -226,7 +227,7 @@ class QuestionForm(FlaskForm):
     explanation = TextAreaField(
         "解析（请注明出处，如《中国共产党章程》第几条）", render_kw={"rows": 3}
     )
-    categories = StringField("分类（多个用顿号分隔）")
+    categories = StringField("分类", description=CATEGORY_RULE)
     difficulty = SelectField(
         "难度", choices=[SelectChoice("易"), SelectChoice("中"), SelectChoice("难")], default="中"
     )

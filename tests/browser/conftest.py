@@ -174,12 +174,16 @@ def browser() -> Iterator[Any]:
 # has words of its own besides the link — WCAG 2.5.8's "inline" exception), anything 1 px or
 # smaller (screen-reader-only text) or off screen (the skip link until focused), and text inside
 # an element hidden from everyone. Checked at load and again whenever the page changes (the quiz is
-# drawn by script), reported through the console and enforced on employee pages and on the admin's
-# people list and roster import (below); on other organizer / leader / admin pages the findings
-# are printed, not failed.
+# drawn by script), reported through the console and enforced on employee pages and on the
+# organizer and admin phone pages named in EMPLOYEE_PATHS (below); on the other organizer /
+# leader / admin pages the findings are printed, not failed.
 EMPLOYEE_PATHS = re.compile(
     r"^/(|login|logout|password|quizzes/.*|attempts/.*|my/.*|practice/.*"
-    # admins' phone pages that are held to the same rule: the people list and the roster import
+    # organizer pages made for phones (issue 13): the campaign, its preview, its not-yet list,
+    # a new section's form, the share link
+    r"|manage/campaigns/\d+|manage/campaigns/\d+/quizzes/\d+/(?:preview|participation)"
+    r"|manage/campaigns/\d+/quizzes/\d+/sections/new|c/\d+"
+    # admins' phone pages held to the same rule: the people list and the roster import
     r"|admin/users|admin/users/import|admin/users/import/confirm|admin/users/bulk)$"
 )
 TAP_MIN, FONT_MIN = 44, 14

@@ -302,6 +302,7 @@ def test_organizer_builds_a_bank_and_publishes_a_campaign(
     # Publish, and see it published.
     page.get_by_role("link", name=CAMPAIGN_TITLE).first.tap()
     expect(page.get_by_role("heading", name="发布")).to_be_visible()
+    page.once("dialog", lambda dialog: dialog.accept())  # "将锁定规则，面向 N 人" is asked first
     page.get_by_role("button", name="发布活动").tap()
     expect(page.get_by_text("已发布：参加人员在开始时间后即可在首页看到并作答")).to_be_visible()
     expect(page.get_by_role("heading", name=re.compile(CAMPAIGN_TITLE))).to_contain_text("已发布")

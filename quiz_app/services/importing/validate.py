@@ -88,6 +88,8 @@ _CHOICE_SEP = re.compile(r"[\s,;、/|]+")
 _BLANK_SPLIT = re.compile(r"[;；]")
 _ALT_SPLIT = re.compile(r"[|｜]")
 _CATEGORY_SPLIT = re.compile(r"[;；,，、/／]")
+# The one rule every page and the template state: write “；”; the others are read too.
+CATEGORY_RULE = "多个分类用“；”分隔（逗号、顿号也可），如“党章；保密”"
 _TAG_SPLIT = re.compile(r"[;；,，、/／\s]+")
 _STEM_BLANK = re.compile(r"_{2,}|＿{2,}|[(（][ \t\u3000]*[)）]")
 
