@@ -109,8 +109,8 @@ def safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
-    if current_user.is_authenticated:
-        return redirect(url_for("home.index"))
+    if current_user.is_authenticated:  # also how the sign-in script lands after signing in
+        return redirect(safe_next(request.args.get("next")))
     form = LoginForm(next=request.args.get("next", ""))
     status = 200
     if form.validate_on_submit():

@@ -23,7 +23,8 @@
       } catch (e) { /* private mode: nothing to remember */ }
     }
     var button = event.submitter || form.querySelector("button[type=submit]");
-    if (button && !button.hasAttribute("data-no-busy")) {
+    // A form a script already sends itself (the sign-in's retrying fetch) keeps its own state.
+    if (button && !event.defaultPrevented && !button.hasAttribute("data-no-busy")) {
       window.setTimeout(function () {
         button.disabled = true;
         button.setAttribute("aria-busy", "true");

@@ -59,8 +59,15 @@
     var tries = 0;
 
     function send() {
-      return fetch(url, { method: "POST", body: body, credentials: "same-origin" })
+      // redirect "manual": a signed-in answer (302) is not followed here, because following it
+      // would spend a one-time page (a meeting check-in, say) inside fetch. The page reloads
+      // /login instead, and the server sends a signed-in person on to its checked `next`.
+      return fetch(url, { method: "POST", body: body, credentials: "same-origin", redirect: "manual" })
         .then(function (res) {
+          if (res.type === "opaqueredirect") {
+            window.location.assign(window.location.href);
+            return null;
+          }
           if (res.status === 503 && tries < MAX_TRIES) {
             var wait = backoff(tries, parseInt(res.headers.get("Retry-After"), 10) || 2);
             tries += 1;
