@@ -145,6 +145,7 @@ def index() -> Any:
         campaigns=campaigns,
         summaries=stats.campaign_summaries(user, campaigns),
         pct=stats.pct,
+        few=stats.FEW_PEOPLE,
     )
 
 

@@ -186,7 +186,8 @@ def test_leader_reads_a_campaign_on_a_phone(
     assert "仅供参考" not in texts["综合科"]
     # Plain words on the main screen: 收缩系数 k sits behind 说明.
     expect(page.get_by_label("收缩系数 k")).to_be_hidden()
-    page.locator("#branches").scroll_into_view_if_needed()
+    jump.get_by_role("link", name="各部门").tap()
+    expect(page).to_have_url(re.compile(r"#branches$"))
     axe_check(page, "campaign on a phone")
     shot(page, "41-leader-phone-cards")
 
