@@ -198,6 +198,10 @@ def test_leader_reads_a_campaign_on_a_phone(
         "els => els.map(e => parseFloat(getComputedStyle(e).fontSize))"
     )
     assert sizes and min(sizes) >= 14, sizes
+    people = page.get_by_role("list", name="个人排行").get_by_role("listitem")
+    expect(people).to_have_count(13)  # everyone who handed in, as a list on the phone
+    expect(people.first).to_contain_text(re.compile(r"\d+ 分 · 12分\d\d秒"))
+    expect(page.get_by_label("个人排行表")).to_be_hidden()
     page.get_by_text("说明与排名设置", exact=True).tap()
     expect(page.get_by_label("收缩系数 k")).to_be_visible()
 
