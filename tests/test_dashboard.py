@@ -130,6 +130,9 @@ def test_export_neutralises_formulas_and_has_every_sheet(app: Flask, site: dict[
                     assert not cell.value.startswith(("=", "+", "-", "@")), cell.value
     header = [c.value for c in wb["部门汇总"][1]]
     assert header[:6] == ["竞答", "部门", "应参与人数", "已参与人数", "已完成人数", "参与率(%)"]
+    counts = [str(c.value or "") for row in wb["试题分析"].iter_rows(min_row=2) for c in row]
+    assert any(v.startswith("正确:") for v in counts), counts  # judge options: 正确 / 错误
+    assert not any(v.startswith(("T:", "F:")) for v in counts)
 
 
 def test_leader_export_only_holds_their_subtree(app: Flask, site: dict[str, Any]) -> None:
