@@ -130,6 +130,9 @@ def test_export_neutralises_formulas_and_has_every_sheet(app: Flask, site: dict[
                     assert not cell.value.startswith(("=", "+", "-", "@")), cell.value
     header = [c.value for c in wb["部门汇总"][1]]
     assert header[:6] == ["竞答", "部门", "应参与人数", "已参与人数", "已完成人数", "参与率(%)"]
+    counts = [str(c.value or "") for row in wb["试题分析"].iter_rows(min_row=2) for c in row]
+    assert any(v.startswith("正确:") for v in counts), counts  # judge options: 正确 / 错误
+    assert not any(v.startswith(("T:", "F:")) for v in counts)
 
 
 def test_leader_export_only_holds_their_subtree(app: Flask, site: dict[str, Any]) -> None:
@@ -170,3 +173,69 @@ def test_api_numbers_agree_with_the_page_service(app: Flask, site: dict[str, Any
     assert items["quizzes"][0]["attempts"] == final
     assert all("facility" in it for it in items["quizzes"][0]["items"])
     assert c.get(f"/api/v1/campaigns/{site['campaign']}/stats?quiz_id=x").status_code == 422
+
+
+WECHAT_UA = (
+    "Mozilla/5.0 (Linux; Android 13; V2055A Build/TP1A.220624.014; wv) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Version/4.0 Chrome/116.0.0.0 Mobile Safari/537.36 XWEB/1160065 "
+    "MMWEBSDK/20231202 MicroMessenger/8.0.47.2560(0x28002F30) WeChat/arm64 Weixin "
+    "NetType/WIFI Language/zh_CN ABI/arm64"
+)
+WECHAT_NOTE = "微信内可能无法下载：请点右上角“…”选择“在浏览器打开”后再下载"
+
+
+def test_wechat_gets_the_download_guidance_next_to_downloads(
+    app: Flask, site: dict[str, Any]
+) -> None:
+    """Inside WeChat (MicroMessenger in the User-Agent) every dashboard page with a download
+    button says how to download; other browsers do not see the note."""
+    c = client_for(app, "lead_office")
+    for url in (f"/dashboard/campaigns/{site['campaign']}", "/dashboard/year"):
+        wechat = c.get(url, headers={"User-Agent": WECHAT_UA}).get_data(as_text=True)
+        assert "导出 Excel" in wechat or "下载 Excel" in wechat, url
+        assert WECHAT_NOTE in wechat, url
+        plain = c.get(url, headers={"User-Agent": "Mozilla/5.0 (iPhone) Safari/604.1"})
+        assert WECHAT_NOTE not in plain.get_data(as_text=True), url
+
+
+def test_list_rows_carry_the_campaign_figures_computed_once(
+    app: Flask, site: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """参与率 · 得分率 · 未完成 N 人 on the statistics list, in the leader's scope, the same as the
+    campaign page's headline — and computed once per campaign, not per template call."""
+    from quiz_app.models import Campaign, User
+    from quiz_app.services import stats
+    from quiz_app.services.stats import summary
+
+    calls: list[int] = []
+    real = summary.branch_figures
+
+    def counting(campaign: Any, quiz: Any, focus: Any) -> Any:
+        calls.append(campaign.id)
+        return real(campaign, quiz, focus)
+
+    monkeypatch.setattr(summary, "branch_figures", counting)
+    c = client_for(app, "lead_office")
+    html = c.get("/dashboard/").get_data(as_text=True)
+    assert calls == [site["campaign"]]
+    with app.app_context():
+        camp = db.session.get(Campaign, site["campaign"])
+        leader = db.session.query(User).filter_by(username="lead_office").one()
+        _camp, scope = stats.get_campaign(leader, site["campaign"])
+        assert camp is not None
+        total = real(camp, camp.quizzes[0], stats.focus_for(scope, None)).total
+    assert total.expected > total.finished > 0  # the world has both
+    assert f"参与率 {stats.pct(total.participation_rate, 0)}" in html
+    assert f"得分率 {stats.pct(total.score_rate, 0)}" in html
+    assert f"未完成 {total.expected - total.finished} 人" in html
+    page = c.get(f"/dashboard/campaigns/{site['campaign']}").get_data(as_text=True)
+    assert stats.pct(total.participation_rate) in page  # the page's headline agrees
+
+
+def test_plain_words_on_the_item_analysis(app: Flask, site: dict[str, Any]) -> None:
+    """KR-20, 区分度 and the standard deviation sit behind 说明; the key is marked 正确答案."""
+    c = client_for(app, "lead_office")
+    html = c.get(f"/dashboard/quizzes/{site['quiz']}/items").get_data(as_text=True)
+    details = html.index("<details")
+    assert html.index("信度 KR-20") > details and html.index("区分度 =") > details
+    assert "正确答案" in html and "（答案）" not in html

@@ -96,7 +96,7 @@ def hbars(items: list[tuple[str, float | None, str]], scale: float = 1.0) -> dic
         v = 0.0 if value is None else max(0.0, min(value / scale if scale else 0.0, 1.0))
         bars.append(
             {
-                "label": label if len(label) <= 8 else label[:7] + "…",
+                "label": label if len(label) <= 6 else label[:5] + "…",  # 16 px text at 375 px
                 "full": label,
                 "y": i * row_h + 4,
                 "w": round(v * bar_w, 1),
@@ -126,9 +126,9 @@ def vbars(items: list[tuple[str, int]], height: int = 150) -> dict[str, Any]:
                 "cx": round(10 + i * slot + slot / 2, 1),
             }
         )
-    step = max(1, n // 6)  # at most ~7 axis labels fit at 375 px
+    step = max(1, -(-n // 5))  # at most ~6 axis labels of 16 px fit at 375 px
     for i, b in enumerate(bars):
-        b["show_label"] = i % step == 0 or i == n - 1
+        b["show_label"] = i % step == 0  # evenly spaced: the last label never crowds its neighbour
         b["show_count"] = n <= 12
     return {"width": 340, "height": height, "base": 14 + plot_h, "bars": bars, "top": top}
 
@@ -139,8 +139,13 @@ def vbars(items: list[tuple[str, int]], height: int = 150) -> dict[str, Any]:
 @bp.get("/")
 def index() -> Any:
     user = _user()
+    campaigns = stats.visible_campaigns(user)
     return render_template(
-        "dashboard/index.html", campaigns=stats.visible_campaigns(user), pct=stats.pct
+        "dashboard/index.html",
+        campaigns=campaigns,
+        summaries=stats.campaign_summaries(user, campaigns),
+        pct=stats.pct,
+        few=stats.FEW_PEOPLE,
     )
 
 
@@ -168,6 +173,7 @@ def campaign(campaign_id: int) -> Any:
         "top": top,
         "rank_by": stats.RANK_BY,
         "pct": stats.pct,
+        "few": stats.FEW_PEOPLE,
         "duration": format_duration,
         "branch_arg": request.args.get("branch", ""),
     }
@@ -217,6 +223,7 @@ def items(quiz_id: int) -> Any:
         analysis=analysis,
         focus_names="、".join(full_name(b) for b in focus),
         pct=stats.pct,
+        few=stats.FEW_PEOPLE,
         min_flag=stats.MIN_FLAG_ANSWERS,
         branch_arg=request.args.get("branch", ""),
     )

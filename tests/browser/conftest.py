@@ -175,8 +175,8 @@ def browser() -> Iterator[Any]:
 # smaller (screen-reader-only text) or off screen (the skip link until focused), and text inside
 # an element hidden from everyone. Checked at load and again whenever the page changes (the quiz is
 # drawn by script), reported through the console and enforced on employee pages and on the
-# organizer and admin phone pages named in EMPLOYEE_PATHS (below); on the other organizer /
-# leader / admin pages the findings are printed, not failed.
+# organizer, leader and admin phone pages named in EMPLOYEE_PATHS (below); on the other
+# organizer / leader / admin pages the findings are printed, not failed.
 EMPLOYEE_PATHS = re.compile(
     r"^/(|login|logout|password|quizzes/.*|attempts/.*|my/.*|practice/.*"
     # organizer pages made for phones (issue 13): the campaign, its preview, its not-yet list,
@@ -184,7 +184,9 @@ EMPLOYEE_PATHS = re.compile(
     r"|manage/campaigns/\d+|manage/campaigns/\d+/quizzes/\d+/(?:preview|participation)"
     r"|manage/campaigns/\d+/quizzes/\d+/sections/new|c/\d+"
     # admins' phone pages held to the same rule: the people list and the roster import
-    r"|admin/users|admin/users/import|admin/users/import/confirm|admin/users/bulk)$"
+    r"|admin/users|admin/users/import|admin/users/import/confirm|admin/users/bulk"
+    # leaders read on phones: the statistics list, a campaign, its item analysis
+    r"|dashboard/|dashboard/campaigns/\d+|dashboard/quizzes/\d+/items)$"
 )
 TAP_MIN, FONT_MIN = 44, 14
 TAP_CHECK_PREFIX = "[tap-check] "

@@ -95,6 +95,11 @@ from quiz_app.services.stats.scope import (
     tree_roots,
     visible_campaigns,
 )
+from quiz_app.services.stats.summary import (
+    FEW_PEOPLE,
+    CampaignSummary,
+    campaign_summaries,
+)
 from quiz_app.services.stats.year import (
     local_bounds,
     pct,
@@ -106,12 +111,14 @@ __all__ = [
     "DEFAULT_K",
     "DEFAULT_TOP",
     "DEFAULT_WEIGHT",
+    "FEW_PEOPLE",
     "MIN_FLAG_ANSWERS",
     "RANK_BY",
     "TYPE_LABELS",
     "UPPER_LOWER",
     "Bin",
     "BranchRow",
+    "CampaignSummary",
     "Focus",
     "ItemAnalysis",
     "ItemRow",
@@ -131,6 +138,7 @@ __all__ = [
     "branch_figures",
     "branches_under",
     "campaign_scope",
+    "campaign_summaries",
     "daily_trend",
     "distribution",
     "export_xlsx",

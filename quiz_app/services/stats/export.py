@@ -131,7 +131,9 @@ def export_xlsx(campaign: Campaign, focus: Sequence[Branch]) -> bytes:
                     it.answered,
                     _p(it.facility),
                     _n(it.discrimination, 3),
-                    "；".join(f"{o.key}:{o.count}" for o in it.options),
+                    "；".join(  # judge options read 正确 / 错误, never T / F
+                        f"{o.text if it.type == 'judge' else o.key}:{o.count}" for o in it.options
+                    ),
                     it.top_answer or "",
                     "；".join(it.flags),
                 ]
