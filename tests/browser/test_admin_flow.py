@@ -30,8 +30,8 @@ def _seed_people(seed: Callable[[], Any]) -> None:
     with seed():
         if db.session.scalar(sa.select(User).where(User.username == "admin_m")) is not None:
             return  # the live server's database is shared by this file's tests
-        office = make_branch("办公室", "BGS", root_branch())
-        law = make_branch("执法科", "ZFK", root_branch())
+        office = make_branch("办公室", "ADMBGS", root_branch())
+        law = make_branch("执法科", "ADMZFK", root_branch())
         make_user("admin_m", real_name="管理员", roles=[Role.ADMIN.value], password=PASSWORD)
         year = clock.now().year
         for n, (name, branch) in enumerate(
@@ -78,9 +78,9 @@ def _roster_file(tmp_path: Path) -> Path:
     wb = Workbook()
     ws = wb.active
     ws.append(["姓名", "工号/登录名", "手机号", "所属部门", "角色", "分组", "初始密码"])
-    ws.append(["孙丽", "201", "", "BGS", "员工", "党员", ""])
-    ws.append(["张伟", "100", "", "BGS", "员工", "", "abc12345"])
-    ws.append(["周敏", "110", "", "BGS", "员工", "", ""])
+    ws.append(["孙丽", "201", "", "ADMBGS", "员工", "党员", ""])
+    ws.append(["张伟", "100", "", "ADMBGS", "员工", "", "abc12345"])
+    ws.append(["周敏", "110", "", "ADMBGS", "员工", "", ""])
     path = tmp_path / "花名册.xlsx"
     wb.save(path)
     return path

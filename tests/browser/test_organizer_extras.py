@@ -185,8 +185,8 @@ def test_random_draw_form_counts_live_and_lists_the_chosen_banks_categories(
     page.get_by_label("纪律题库rd").check()
     expect(count).to_have_text("符合条件的题目：2 道")
     categories = page.locator("#category-boxes")
-    expect(categories.get_by_label("纪律")).to_be_visible()
-    expect(categories.get_by_label("党章")).to_be_hidden()  # the other bank's category
+    expect(categories.get_by_label("纪律", exact=True)).to_be_visible()
+    expect(categories.get_by_label("党章", exact=True)).to_be_hidden()  # the other bank's category
     page.get_by_label("题数").fill("5")
     expect(count).to_have_text("符合条件的题目：2 道（不够抽 5 道）")
     shot(page, "35-random-draw-live-count")
