@@ -181,22 +181,27 @@ def _survey_figures(start: datetime, end: datetime, branch_ids: Any) -> list[dic
     return survey_year_figures(start, end, branch_ids)
 
 
+def _linked(figures: list[dict[str, Any]], url: str) -> list[dict[str, Any]]:
+    """Figures that name no page of their own link to the records' page of their domain."""
+    return [fig if fig.get("url") else {**fig, "url": url} for fig in figures]
+
+
 def _study_figures(start: datetime, end: datetime, branch_ids: Any) -> list[dict[str, Any]]:
     from quiz_app.services.study.figures import year_figures as study_year_figures
 
-    return study_year_figures(start, end, branch_ids)
+    return _linked(study_year_figures(start, end, branch_ids), "/study/stats")
 
 
 def _report_figures(start: datetime, end: datetime, branch_ids: Any) -> list[dict[str, Any]]:
     from quiz_app.services.reports.figures import year_figures as report_year_figures
 
-    return report_year_figures(start, end, branch_ids)
+    return _linked(report_year_figures(start, end, branch_ids), "/reports/")
 
 
 def _meeting_figures(start: datetime, end: datetime, branch_ids: Any) -> list[dict[str, Any]]:
     from quiz_app.services.meetings.figures import year_figures as meeting_year_figures
 
-    return meeting_year_figures(start, end, branch_ids)  # type: ignore[return-value]
+    return _linked(meeting_year_figures(start, end, branch_ids), "/meetings/calendar")  # type: ignore[arg-type]
 
 
 Provider = Callable[[datetime, datetime, Any], list[dict[str, Any]]]
