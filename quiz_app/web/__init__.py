@@ -156,6 +156,7 @@ def init_app(app: Flask) -> None:
         auth,
         banks,
         campaign_extras,
+        campaign_sections,  # noqa: F401  (adds its routes to campaigns.bp before registering)
         campaigns,
         dashboard,
         home,
