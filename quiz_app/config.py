@@ -92,8 +92,11 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         # Meeting check-in by QR is accepted this long before the start and after the end.
         "QUIZ_CHECKIN_MARGIN_MINUTES": _int("QUIZ_CHECKIN_MARGIN_MINUTES", 30),
         "QUIZ_ORG_NAME": os.environ.get("QUIZ_ORG_NAME", "学习竞答平台"),
-        # Sign-ins computing a password hash at once per process; more get a fast 503.
+        # Requests inside a sign-in (waiting for a hashing turn or hashing) at once per process;
+        # more get a fast 503, so waiting sign-ins never hold every thread (web/admission.py).
         "QUIZ_SIGNIN_MAX_IN_FLIGHT": _int("QUIZ_SIGNIN_MAX_IN_FLIGHT", 2),
+        # How long a sign-in waits for a hashing turn on the machine before a 503.
+        "QUIZ_SIGNIN_QUEUE_SECONDS": _int("QUIZ_SIGNIN_QUEUE_SECONDS", 10),
         # Optional: shares the sign-in admission counter between app nodes (pip install .[redis]).
         "QUIZ_SIGNIN_MAX_IN_FLIGHT_TOTAL": _int("QUIZ_SIGNIN_MAX_IN_FLIGHT_TOTAL", 0),
         "QUIZ_REDIS_URL": os.environ.get("QUIZ_REDIS_URL", ""),

@@ -165,34 +165,93 @@ def test_without_redis_reachable_sign_in_still_works() -> None:
         assert ok
 
 
-@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # fork with threads (Python 3.12+)
-def test_a_machine_wide_limit_is_shared_by_forked_workers() -> None:
-    """gunicorn's master makes the semaphore before forking: a slot taken in one worker process
-    is missing in another."""
-    import multiprocessing
-
+@pytest.fixture()
+def one_turn() -> Iterator[None]:
+    """The machine-wide hashing queue gunicorn's master would make, with one turn."""
     from quiz_app.web import admission
 
     admission.share_between_workers(1)
     try:
-        gate = Gate(5)
-        ctx = multiprocessing.get_context("fork")
-        held, release = ctx.Event(), ctx.Event()
-
-        def worker() -> None:
-            with gate.admitted() as ok:
-                assert ok
-                held.set()
-                release.wait(30)
-
-        other = ctx.Process(target=worker)
-        other.start()
-        assert held.wait(30)
-        with gate.admitted() as ok:
-            assert not ok  # the other worker holds the machine's only slot
-        release.set()
-        other.join(30)
-        with gate.admitted() as ok:
-            assert ok
+        yield
     finally:
         admission._node_slots = None
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # fork with threads (Python 3.12+)
+def test_a_machine_wide_turn_is_shared_by_forked_workers(one_turn: None) -> None:
+    """gunicorn's master makes the semaphore before forking: a turn taken in one worker process
+    is missing in another, which waits for it rather than hashing alongside."""
+    import multiprocessing
+
+    gate = Gate(5, queue_seconds=0.2)
+    ctx = multiprocessing.get_context("fork")
+    held, release = ctx.Event(), ctx.Event()
+
+    def worker() -> None:
+        with gate.turn() as ok:
+            assert ok
+            held.set()
+            release.wait(30)
+
+    other = ctx.Process(target=worker)
+    other.start()
+    assert held.wait(30)
+    with gate.turn() as ok:
+        assert not ok  # the other worker holds the machine's only turn past our wait
+    release.set()
+    other.join(30)
+    with gate.turn() as ok:
+        assert ok
+
+
+def _hold_the_turn(app: Flask, seconds: float) -> threading.Thread:
+    gate: Gate = app.extensions["quiz_admission"]
+    from quiz_app.web import admission
+
+    gate._node = admission._node_slots  # the app was made before the fixture's semaphore
+    taken = threading.Event()
+
+    def hold() -> None:
+        with gate.turn() as ok:
+            assert ok
+            taken.set()
+            time.sleep(seconds)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    assert taken.wait(10)
+    return thread
+
+
+def test_a_sign_in_waits_for_its_turn_instead_of_being_refused(
+    app: Flask, person: str, one_turn: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app.extensions["quiz_admission"], "queue_seconds", 10)
+    holder = _hold_the_turn(app, 0.5)  # another sign-in is hashing
+    started = time.monotonic()
+    response = app.test_client().post(
+        "/api/v1/tokens", json={"username": person, "password": DEFAULT_PASSWORD}
+    )
+    holder.join(10)
+    assert response.status_code == 201  # waited in the queue, then signed in: no 503, no retry
+    assert time.monotonic() - started >= 0.4
+
+
+def test_no_turn_in_time_is_a_503_and_does_not_count_as_a_failed_try(
+    app: Flask, person: str, one_turn: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from quiz_app.models import LoginFailure
+
+    monkeypatch.setattr(app.extensions["quiz_admission"], "queue_seconds", 0.2)
+    holder = _hold_the_turn(app, 1.0)
+    response = app.test_client().post(
+        "/login", data={"username": person, "password": "wrong-password"}
+    )
+    holder.join(10)
+    _assert_busy(response)
+    with app.app_context():
+        assert db.session.query(LoginFailure).count() == 0  # the person keeps all five tries
+    wrong = app.test_client().post(
+        "/api/v1/tokens", json={"username": person, "password": "wrong-password"}
+    )
+    assert wrong.status_code == 401 and "还可尝试4次" in wrong.get_json()["error"]

@@ -209,15 +209,29 @@ def begin_sign_in(username: str, address: str, policy: ThrottlePolicy) -> SignIn
     )
 
 
-def finish_sign_in(ticket: SignInTicket, password: str, policy: ThrottlePolicy) -> SignInResult:
-    """Check the password of a counted attempt. An unknown name is checked against a dummy hash,
-    so both take the same time and give the same message; a deactivated account says so only
-    after the right password."""
+def check_password(ticket: SignInTicket, password: str) -> tuple[bool, bool]:
+    """The slow part of a sign-in, alone, so a caller can queue it (see web/admission.py).
+
+    An unknown name is checked against a dummy hash, so both take the same time. No query: on
+    SQLite every transaction starts BEGIN IMMEDIATE, so a query first would hold the write lock,
+    and every answer save, across the hash."""
+    if ticket.refused is not None:
+        return False, False
+    return verify_password(ticket.stored_hash or _dummy_hash(), password)
+
+
+def finish_sign_in(
+    ticket: SignInTicket,
+    password: str,
+    policy: ThrottlePolicy,
+    checked: tuple[bool, bool] | None = None,
+) -> SignInResult:
+    """The outcome of a counted attempt (``checked`` = ``check_password``'s answer, computed here
+    when not given): both an unknown name and a wrong password give the same message; a
+    deactivated account says so only after the right password."""
     if ticket.refused is not None:
         return ticket.refused
-    # The hash runs before any query: on SQLite every transaction starts BEGIN IMMEDIATE, so a
-    # query first would hold the write lock, and every answer save, across the slow hash.
-    ok, upgrade = verify_password(ticket.stored_hash or _dummy_hash(), password)
+    ok, upgrade = checked if checked is not None else check_password(ticket, password)
     moment = now()
     user = db.session.get(User, ticket.user_id) if ticket.user_id is not None else None
     if user is None or not ok:

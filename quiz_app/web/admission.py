@@ -1,19 +1,27 @@
-"""Admission control for signing in: a bounded number of sign-ins in flight, the rest a fast 503.
+"""Admission control for signing in: a short queue for the password hash, then a fast 503.
 
 At 9:00 everyone signs in at once, and each sign-in spends a deliberately slow password hash.
-Unbounded, the hashes take every worker and the people already answering wait behind them.
-So at most ``QUIZ_SIGNIN_MAX_IN_FLIGHT`` sign-ins run at once in each process (a semaphore,
-never waited on); under gunicorn also at most ``QUIZ_SIGNIN_MAX_IN_FLIGHT_NODE`` on the whole
-machine (a semaphore the master makes before forking, see gunicorn.conf.py: with 2 workers per
-core a per-process limit alone still lets hashes take every core); with ``QUIZ_REDIS_URL`` set,
-also at most ``QUIZ_SIGNIN_MAX_IN_FLIGHT_TOTAL``
-across every process and node (a Redis sorted set of holders, so a crashed worker's slot expires
-instead of leaking). A sign-in refused here costs microseconds: 503, ``Retry-After`` and a Chinese
-message; the sign-in page (static/js/signin.js) retries by itself with backoff and jitter.
+Unbounded, the hashes take every core and the people already answering wait behind them; refused
+at once, people wait out the page's back-off (bench/RESULTS.md: p95 42 s at 500 people with
+nothing busy most of that time). So two limits:
 
-The views themselves are untouched: ``init_app`` wraps the POST of the endpoints named in
-``GUARDED``. Redis unreachable means the shared limit is skipped (logged), never that nobody can
-sign in.
+- the **hash queue** (``hash_turn``): under gunicorn at most ``QUIZ_SIGNIN_MAX_IN_FLIGHT_NODE``
+  sign-ins count and hash at once on the whole machine (a semaphore the master makes before
+  forking, see gunicorn.conf.py), the others *wait* for a turn, in arrival order as far as the
+  kernel wakes them, up to ``QUIZ_SIGNIN_QUEUE_SECONDS``. The turn covers only counting the
+  attempt and the hash, not the session row and redirect after it; a turn not given in time
+  raises ``Busy`` before the attempt is counted;
+- the **door** (``Gate.admitted``, never waited on): at most ``QUIZ_SIGNIN_MAX_IN_FLIGHT``
+  requests per process inside a sign-in (waiting or hashing), so waiting sign-ins never hold
+  every thread a quiz needs; with ``QUIZ_REDIS_URL`` set, also at most
+  ``QUIZ_SIGNIN_MAX_IN_FLIGHT_TOTAL`` across every process and node (a Redis sorted set of
+  holders, so a crashed worker's slot expires instead of leaking).
+
+Beyond either: 503, ``Retry-After`` and a Chinese message, in microseconds; the sign-in page
+(static/js/signin.js) retries by itself with backoff and jitter. The views themselves are
+untouched: ``init_app`` wraps the POST of the endpoints named in ``GUARDED``, and
+web/auth.check_credentials takes the turn. Redis unreachable means the shared limit is skipped
+(logged), never that nobody can sign in.
 """
 
 from __future__ import annotations
@@ -61,13 +69,24 @@ def share_between_workers(limit: int) -> None:
         _node_slots = multiprocessing.get_context("fork").BoundedSemaphore(limit)
 
 
-class Gate:
-    """The per-process semaphore and the optional shared counter of one app."""
+class Busy(Exception):
+    """No turn in the sign-in queue in time: answered with 503 and Retry-After."""
 
-    def __init__(self, limit: int, shared_limit: int = 0, redis_url: str = "") -> None:
+
+class Gate:
+    """The door (per-process semaphore, optional shared counter) and the hash queue of one app."""
+
+    def __init__(
+        self,
+        limit: int,
+        shared_limit: int = 0,
+        redis_url: str = "",
+        queue_seconds: float = 10.0,
+    ) -> None:
         self.limit = limit  # below 0: no per-process limit; 0 refuses everyone (tests)
         self._slots = threading.BoundedSemaphore(limit) if limit > 0 else None
         self._node = _node_slots
+        self.queue_seconds = queue_seconds
         self.shared_limit = shared_limit
         self._redis: Any = None
         if redis_url and shared_limit > 0:
@@ -95,18 +114,12 @@ class Gate:
 
     @contextmanager
     def admitted(self) -> Iterator[bool]:
-        """True inside when a slot was free (held until the block ends), False when busy."""
+        """True inside when the door let this request in (held until the block ends)."""
         if self.limit == 0 or (self._slots is not None and not self._slots.acquire(blocking=False)):
             yield False
             return
         holder = None
-        node = False
         try:
-            if self._node is not None:
-                node = self._node.acquire(False)
-                if not node:
-                    yield False
-                    return
             if self._redis is not None:
                 holder = secrets.token_hex(8)
                 if not self._shared_acquire(holder):
@@ -117,10 +130,35 @@ class Gate:
         finally:
             if holder is not None:
                 self._shared_release(holder)
-            if node:
-                self._node.release()
             if self._slots is not None:
                 self._slots.release()
+
+    @contextmanager
+    def turn(self) -> Iterator[bool]:
+        """Wait up to ``queue_seconds`` for one of the machine's hashing turns; True inside when
+        given. Without a machine-wide semaphore (not under gunicorn) the door is the only limit."""
+        if self._node is None:
+            yield True
+            return
+        got = self._node.acquire(True, self.queue_seconds)
+        try:
+            yield got
+        finally:
+            if got:
+                self._node.release()
+
+
+@contextmanager
+def hash_turn() -> Iterator[None]:
+    """Count-and-hash of one sign-in, in its turn; raises ``Busy`` when none came in time."""
+    gate: Gate | None = current_app.extensions.get("quiz_admission")
+    if gate is None:
+        yield
+        return
+    with gate.turn() as ok:
+        if not ok:
+            raise Busy
+        yield
 
 
 def retry_after() -> int:
@@ -165,7 +203,9 @@ def init_app(app: Flask) -> None:
         cfg["QUIZ_SIGNIN_MAX_IN_FLIGHT"],
         cfg.get("QUIZ_SIGNIN_MAX_IN_FLIGHT_TOTAL", 0),
         cfg.get("QUIZ_REDIS_URL", ""),
+        cfg.get("QUIZ_SIGNIN_QUEUE_SECONDS", 10.0),
     )
     app.extensions["quiz_admission"] = gate
+    app.register_error_handler(Busy, lambda _exc: busy_response())
     for endpoint in GUARDED:
         app.view_functions[endpoint] = guard(app.view_functions[endpoint], gate)

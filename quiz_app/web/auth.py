@@ -31,11 +31,13 @@ from quiz_app.services.accounts import (
     SignInResult,
     ThrottlePolicy,
     begin_sign_in,
+    check_password,
     finish_sign_in,
     password_problem,
     set_password,
     verify_password,
 )
+from quiz_app.web import admission
 from quiz_app.web.forms import ChangePasswordForm, ConfirmForm, LoginForm
 
 bp = Blueprint("auth", __name__)
@@ -62,12 +64,17 @@ def lifetimes() -> sessions.Lifetimes:
 
 def check_credentials(username: str, password: str) -> SignInResult:
     """Sign-in for pages and the token endpoint alike: the attempt is counted and committed
-    before the password hash runs, then the outcome (failure counts included) is committed."""
+    before the password hash runs, then the outcome (failure counts included) is committed.
+
+    Counting and hashing wait their turn in the machine's sign-in queue (web/admission.py); a
+    turn not given in time raises ``admission.Busy`` (503) before anything is counted."""
     policy = throttle_policy()
     address = request.remote_addr or "?"
-    ticket = begin_sign_in(username, address, policy)
-    db.session.commit()
-    result = finish_sign_in(ticket, password, policy)
+    with admission.hash_turn():
+        ticket = begin_sign_in(username, address, policy)
+        db.session.commit()
+        checked = check_password(ticket, password)
+    result = finish_sign_in(ticket, password, policy, checked)
     if result.user is None:
         audit.record(
             None,
