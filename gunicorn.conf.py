@@ -18,7 +18,7 @@ worker_class = os.environ.get("QUIZ_WORKER_CLASS", "gthread")
 workers = int(os.environ.get("QUIZ_WORKERS", str(2 * cores)))
 threads = int(os.environ.get("QUIZ_THREADS", "4"))
 # Sign-ins hashing at once on this machine, over all workers: half the cores, so the quiz always
-# keeps the other half at 9:00 (the rest get 503 + Retry-After and the page retries).
+# keeps the other half at 9:00. The rest wait their turn (QUIZ_SIGNIN_QUEUE_SECONDS), then 503.
 signin_in_flight = int(os.environ.get("QUIZ_SIGNIN_MAX_IN_FLIGHT_NODE", str(max(1, cores // 2))))
 
 
