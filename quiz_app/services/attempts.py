@@ -37,7 +37,7 @@ from quiz_app.models import (
     User,
 )
 from quiz_app.models.attempt import EndReason
-from quiz_app.services import campaigns, grading, papers, points, results, wrong_book
+from quiz_app.services import audience, grading, papers, points, results, wrong_book
 from quiz_app.services.importing import OPTION_KEYS
 
 DEFAULT_GRACE = timedelta(seconds=10)
@@ -111,7 +111,7 @@ def start_attempt(
     Two starts at once give one attempt: the database's unique indexes decide, not a check.
     """
     campaign = quiz.campaign
-    if not campaigns.in_audience(user, campaign):
+    if not audience.in_audience(user, campaign):
         raise AttemptError(403, "not_in_audience", "这项竞答不面向您所在的部门或分组")
     if campaign.status == CampaignStatus.DRAFT or moment < campaign.opens_at:
         raise AttemptError(409, "not_open", "竞答尚未开始")

@@ -17,21 +17,18 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
-from wtforms import SelectChoice
 
 from quiz_app.clock import format_local, now
 from quiz_app.extensions import db
 from quiz_app.models import (
-    Branch,
     Campaign,
     CampaignStatus,
-    Group,
     Quiz,
     QuizSection,
-    User,
 )
 from quiz_app.services import (
     access,
+    audience,
     audit,
     branches,
     campaign_extras,
@@ -49,7 +46,7 @@ from quiz_app.web.campaign_forms import (
     ConfirmedActionForm,
     PublishedCampaignForm,
 )
-from quiz_app.web.forms import ConfirmForm
+from quiz_app.web.forms import ConfirmForm, fill_audience_choices
 
 bp = Blueprint("campaigns", __name__, url_prefix="/manage/campaigns")
 TYPE_LABELS = {t.value: t.label for t in QuestionType}
@@ -119,34 +116,13 @@ def index() -> Any:
 
 
 def _audience_choices(form: CampaignForm, campaign: Campaign | None) -> dict[int, int]:
-    """Fill the branch and group checkboxes; returns branch id → depth for the tree's indent."""
-    chosen = {b.id for b in campaign.branches} if campaign else set()
-    scope = access.organizer_scope(current_user)
-    tree = [
-        b
-        for b in branches.tree()
-        if (b.active and (scope is None or any(b.path.startswith(r.path) for r in scope)))
-        or b.id in chosen
-    ]
-    form.branch_ids.choices = [SelectChoice(b.id, b.name) for b in tree]  # type: ignore[arg-type]
-    groups = db.session.scalars(sa.select(Group).order_by(Group.name)).all()
-    form.group_ids.choices = [SelectChoice(g.id, g.name) for g in groups]  # type: ignore[arg-type]
-    return {b.id: b.depth for b in tree}
+    """Fill the branch and group checkboxes (an organizer picks within their own part of the
+    tree); returns branch id → depth for the tree's indent."""
+    return fill_audience_choices(form, campaign, access.organizer_scope(current_user))
 
 
 def _set_audience(campaign: Campaign, form: CampaignForm) -> None:
-    ids = form.branch_ids.data or []
-    campaign.branches = (
-        list(db.session.scalars(sa.select(Branch).where(Branch.id.in_(ids)).order_by(Branch.path)))
-        if ids
-        else []
-    )
-    gids = form.group_ids.data or []
-    campaign.groups = (
-        list(db.session.scalars(sa.select(Group).where(Group.id.in_(gids)).order_by(Group.name)))
-        if gids
-        else []
-    )
+    audience.set_audience(campaign, form.branch_ids.data or [], form.group_ids.data or [])
 
 
 def _render_campaign_form(form: Any, campaign: Campaign | None, depths: dict[int, int]) -> str:
@@ -261,17 +237,6 @@ def edit(campaign_id: int) -> Any:
 # --- one campaign: overview, publish, close, delete --------------------------------------------
 
 
-def _audience_size(campaign: Campaign) -> int:
-    return (
-        db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(User)
-            .where(campaigns.audience_condition(campaign))
-        )
-        or 0
-    )
-
-
 @bp.get("/<int:campaign_id>")
 def show(campaign_id: int) -> Any:
     campaign = _campaign_or_404(campaign_id)
@@ -296,7 +261,7 @@ def show(campaign_id: int) -> Any:
         campaign=campaign,
         draft=draft,
         quizzes=quizzes,
-        audience_size=_audience_size(campaign),
+        audience_size=audience.audience_size(campaign),
         branch_names=[branches.full_name(b) for b in campaign.branches],
         confirm=ConfirmForm(),
         action=ConfirmedActionForm(),
