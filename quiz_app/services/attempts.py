@@ -129,6 +129,12 @@ def start_attempt(
         or 0
     )
     if quiz.attempts_allowed is not None and used >= quiz.attempts_allowed:
+        # On PostgreSQL each statement sees the latest commits: a start at the same moment may
+        # have committed its attempt after _running looked and before the count. Hand that one
+        # back, as the unique index below would, instead of refusing a person with a live attempt.
+        running = _running(quiz, user)
+        if running is not None and not overdue(running, moment, grace):
+            return running, False
         raise AttemptError(409, "no_attempts_left", f"您已作答{used}次，已用完全部作答机会")
     seed = secrets.randbits(62)
     try:
