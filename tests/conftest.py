@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 from quiz_app import clock, create_app
 from quiz_app.extensions import db
 from quiz_app.services import paper_pools
+from quiz_app.services.meetings import rules as meeting_rules
 from tests import factories
 
 DEFAULT_PASSWORD = factories.DEFAULT_PASSWORD
@@ -71,6 +72,9 @@ def _empty_tables() -> None:
         )  # branch rows refer to each other
         for table in tables:
             db.session.execute(table.delete())
+    db.session.commit()
+    # Back to what a freshly migrated database holds: the standard meeting types (0012).
+    meeting_rules.ensure_default_types()
     db.session.commit()
 
 

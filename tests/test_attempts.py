@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from quiz_app import clock
 from quiz_app.extensions import db
 from quiz_app.models import Attempt, AttemptItem, Question, WrongAnswer
-from quiz_app.services import attempts, banks, results
+from quiz_app.services import attempt_payload, attempts, banks, results
 from quiz_app.services.attempts import AttemptError
 from tests.factories import make_bank, make_branch, make_campaign, make_quiz, make_user, root_branch
 
@@ -60,7 +60,7 @@ def test_start_draws_a_paper_and_hides_the_key(setup) -> None:  # type: ignore[n
     ]
     assert attempt.max_score == Decimal("12")
     assert attempt.deadline == T0 + timedelta(minutes=10)
-    payload = attempts.attempt_payload(attempt, T0)
+    payload = attempt_payload.attempt_payload(attempt, T0)
     text = json.dumps(payload, ensure_ascii=False)
     assert "correct_answer" not in text and "解析" not in text and "explanation" not in text
     assert payload["questions"][4]["blanks"] == 2
@@ -145,7 +145,7 @@ def test_shuffled_options_are_answered_in_shown_keys_and_graded_in_stored_keys(c
     attempt, _ = attempts.start_attempt(quiz, user, T0, GRACE)
     for seq, item in enumerate(attempt.items, start=1):
         shown_key = attempts.to_shown(item, "B")  # where 乙 (the right one) is shown
-        payload_opts = attempts.attempt_payload(attempt, T0)["questions"][item.position - 1][
+        payload_opts = attempt_payload.attempt_payload(attempt, T0)["questions"][item.position - 1][
             "options"
         ]
         assert next(o["text"] for o in payload_opts if o["key"] == shown_key) == "乙"
@@ -316,8 +316,8 @@ def test_review_policy_decides_when_the_key_is_shown(ctx: None) -> None:
         user = make_user()
         attempt, _ = attempts.start_attempt(quiz, user, T0, GRACE)
         attempts.submit(attempt.id, user, T0 + timedelta(minutes=1), GRACE)
-        before = attempts.attempt_payload(attempt, T0 + timedelta(minutes=2))
-        after = attempts.attempt_payload(attempt, close + timedelta(minutes=1))
+        before = attempt_payload.attempt_payload(attempt, T0 + timedelta(minutes=2))
+        after = attempt_payload.attempt_payload(attempt, close + timedelta(minutes=1))
         shown[policy] = (
             "correct_answer" in before["questions"][0],
             "correct_answer" in after["questions"][0],

@@ -71,6 +71,34 @@ def test_two_starts_at_once_give_one_attempt(app: Flask, ids: tuple[int, int]) -
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Attempt)) == 1
 
 
+def test_a_start_that_sees_the_other_attempt_only_when_counting_resumes_it(
+    app: Flask, ids: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The window behind a rare PostgreSQL failure of the test above: the second start looked for
+    a running attempt before the first one committed and counted attempts after, and was refused
+    (已用完全部作答机会) although its owner had an attempt in progress."""
+    quiz_id, user_id = ids
+    with app.app_context():
+        quiz, user = db.session.get(Quiz, quiz_id), db.session.get(User, user_id)
+        first, _ = attempts.start_attempt(quiz, user, T0, GRACE)  # type: ignore[arg-type]
+        db.session.commit()
+        first_id = first.id
+    real = attempts._running
+    looks: list[int] = []
+
+    def before_the_commit_then_real(q: Quiz, u: User) -> Attempt | None:
+        looks.append(1)
+        return None if len(looks) == 1 else real(q, u)
+
+    monkeypatch.setattr(attempts, "_running", before_the_commit_then_real)
+    with app.app_context():
+        quiz, user = db.session.get(Quiz, quiz_id), db.session.get(User, user_id)
+        attempt, created = attempts.start_attempt(quiz, user, T0, GRACE)  # type: ignore[arg-type]
+        assert (attempt.id, created) == (first_id, False)
+        db.session.commit()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Attempt)) == 1
+
+
 def test_ten_starts_at_once_never_exceed_the_allowance(app: Flask, ids: tuple[int, int]) -> None:
     quiz_id, user_id = ids
 

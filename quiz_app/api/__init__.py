@@ -18,7 +18,7 @@ from werkzeug.exceptions import HTTPException
 from quiz_app.clock import now
 from quiz_app.extensions import csrf, db
 from quiz_app.models import Attempt, Quiz, SessionKind, SignInSession, User
-from quiz_app.services import access, attempts, audit, campaigns, sessions
+from quiz_app.services import access, attempt_payload, attempts, audit, campaigns, sessions
 from quiz_app.services.attempts import AttemptError
 from quiz_app.services.branches import full_name
 from quiz_app.services.textcheck import BIGINT_MAX, column_length
@@ -239,7 +239,7 @@ def start(quiz_id: int) -> Any:
     moment = now()
     attempt, created = attempts.start_attempt(quiz, g.api_user, moment, grace())
     db.session.commit()
-    return jsonify(attempts.attempt_payload(attempt, moment)), 201 if created else 200
+    return jsonify(attempt_payload.attempt_payload(attempt, moment)), 201 if created else 200
 
 
 def _own_attempt(attempt_id: int) -> Attempt:
@@ -255,7 +255,7 @@ def show(attempt_id: int) -> Any:
     moment = now()
     attempt = attempts.touch(_own_attempt(attempt_id), moment, grace())
     db.session.commit()
-    return jsonify(attempts.attempt_payload(attempt, moment))
+    return jsonify(attempt_payload.attempt_payload(attempt, moment))
 
 
 @bp.put("/attempts/<int:attempt_id>/answers/<int:question_id>")
@@ -297,7 +297,7 @@ def submit(attempt_id: int) -> Any:
     by_clock = isinstance(body, dict) and body.get("auto") is True  # the page's countdown ended
     attempt = attempts.submit(attempt_id, g.api_user, moment, grace(), by_clock=by_clock)
     db.session.commit()
-    return jsonify(attempts.attempt_payload(attempt, moment))
+    return jsonify(attempt_payload.attempt_payload(attempt, moment))
 
 
 @bp.get("/openapi.json")

@@ -79,7 +79,7 @@ class ReportRequirement(db.Model):
     campaign: Mapped[Campaign | None] = relationship()
     created_by: Mapped[User | None] = relationship()
     # The audience: these branches with their subtrees, narrowed to these groups when any are set
-    # (the same shape as a campaign's, so campaigns.audience_condition serves both).
+    # (the same shape as a campaign's, so services.audience serves both).
     branches: Mapped[list[Branch]] = relationship(secondary=report_requirement_branch)
     groups: Mapped[list[Group]] = relationship(secondary=report_requirement_group)
 

@@ -34,12 +34,10 @@ from quiz_app.models import (
     CampaignStatus,
     QuestionRevision,
     Quiz,
-    ReviewPolicy,
     User,
-    WrongAnswer,
 )
 from quiz_app.models.attempt import EndReason
-from quiz_app.services import campaigns, grading, papers, points, results
+from quiz_app.services import audience, grading, papers, points, results, wrong_book
 from quiz_app.services.importing import OPTION_KEYS
 
 DEFAULT_GRACE = timedelta(seconds=10)
@@ -113,7 +111,7 @@ def start_attempt(
     Two starts at once give one attempt: the database's unique indexes decide, not a check.
     """
     campaign = quiz.campaign
-    if not campaigns.in_audience(user, campaign):
+    if not audience.in_audience(user, campaign):
         raise AttemptError(403, "not_in_audience", "这项竞答不面向您所在的部门或分组")
     if campaign.status == CampaignStatus.DRAFT or moment < campaign.opens_at:
         raise AttemptError(409, "not_open", "竞答尚未开始")
@@ -131,6 +129,12 @@ def start_attempt(
         or 0
     )
     if quiz.attempts_allowed is not None and used >= quiz.attempts_allowed:
+        # On PostgreSQL each statement sees the latest commits: a start at the same moment may
+        # have committed its attempt after _running looked and before the count. Hand that one
+        # back, as the unique index below would, instead of refusing a person with a live attempt.
+        running = _running(quiz, user)
+        if running is not None and not overdue(running, moment, grace):
+            return running, False
         raise AttemptError(409, "no_attempts_left", f"您已作答{used}次，已用完全部作答机会")
     seed = secrets.randbits(62)
     try:
@@ -363,69 +367,6 @@ def set_flag(
 # --- finishing ---------------------------------------------------------------------------------
 
 
-def _book_available_from(attempt: Attempt) -> datetime | None:
-    """When a quiz's mistakes may join the wrong-answer book: when its key may be seen."""
-    policy = attempt.quiz.review_policy
-    if policy == ReviewPolicy.NEVER:
-        return None
-    return (
-        attempt.finished_at if policy == ReviewPolicy.IMMEDIATE else attempt.quiz.campaign.closes_at
-    )
-
-
-def book_wrong(attempt: Attempt, item: AttemptItem) -> None:
-    """Put an item answered wrong into its owner's wrong-answer book (once reviewable)."""
-    available = _book_available_from(attempt)
-    if available is None:
-        return
-    entry = db.session.scalar(
-        sa.select(WrongAnswer).where(
-            WrongAnswer.user_id == attempt.user_id, WrongAnswer.question_id == item.question_id
-        )
-    )
-    if entry is None:
-        db.session.add(
-            WrongAnswer(
-                user_id=attempt.user_id,
-                question_id=item.question_id,
-                bank_id=item.question.bank_id,
-                right_streak=0,
-                times_wrong=1,
-                added_at=attempt.finished_at,
-                last_wrong_at=attempt.finished_at,
-                available_at=available,
-            )
-        )
-        db.session.flush()
-        return
-    entry.times_wrong += 1
-    entry.right_streak = 0
-    entry.cleared_at = None
-    entry.last_wrong_at = attempt.finished_at  # type: ignore[assignment]
-    if entry.available_at is None or available < entry.available_at:
-        entry.available_at = available
-
-
-def unbook_wrong(attempt: Attempt, item: AttemptItem) -> None:
-    """Undo book_wrong for an item a re-grade found right after all."""
-    entry = db.session.scalar(
-        sa.select(WrongAnswer).where(
-            WrongAnswer.user_id == attempt.user_id, WrongAnswer.question_id == item.question_id
-        )
-    )
-    if entry is None or entry.cleared_at is not None:
-        return
-    entry.times_wrong -= 1
-    if entry.times_wrong <= 0:
-        db.session.delete(entry)
-
-
-def _wrong_book_from(attempt: Attempt) -> None:
-    for item in attempt.items:
-        if not item.correct:
-            book_wrong(attempt, item)
-
-
 def preload(items: list[AttemptItem], questions: bool = False) -> list[Any]:
     """Load the items' revisions (and questions) in one statement each instead of one per item:
     the many-to-one lazy loads then find them in the session. The caller keeps the returned list
@@ -494,7 +435,7 @@ def finalize(
     attempt.finished_at = finished
     attempt.time_used_seconds = max(0, int((finished - attempt.started_at).total_seconds()))
     grade_attempt(attempt)
-    _wrong_book_from(attempt)
+    wrong_book.book_from_attempt(attempt)
     db.session.flush()
     results.record_final(attempt)
     points.quiz_finished(attempt)
@@ -565,83 +506,3 @@ def finalize_overdue(
         if after_each is not None:
             after_each()
     return done
-
-
-# --- reading -----------------------------------------------------------------------------------
-
-
-def review_allowed(attempt: Attempt, moment: datetime) -> bool:
-    """May the person see the right answers and 解析 now? Never before the attempt is final."""
-    if not attempt.is_final:
-        return False
-    policy = attempt.quiz.review_policy
-    if policy == ReviewPolicy.IMMEDIATE:
-        return True
-    if policy == ReviewPolicy.AFTER_CLOSE:
-        campaign = attempt.quiz.campaign
-        return campaign.status == CampaignStatus.CLOSED or moment >= campaign.closes_at
-    return False
-
-
-def attempt_payload(attempt: Attempt, moment: datetime) -> dict[str, Any]:
-    """What the phone receives. The key and 解析 only once the attempt is final and review allowed."""
-    reveal = review_allowed(attempt, moment)
-    questions, answers, flags = [], {}, []
-    kept = preload(attempt.items)  # noqa: F841  (held while building the payload)
-    for item in attempt.items:
-        rev = item.revision
-        q: dict[str, Any] = {
-            "id": item.question_id,
-            "position": item.position,
-            "type": rev.type,
-            "stem": rev.stem,
-            "options": [
-                {"key": OPTION_KEYS[i], "text": rev.options[orig]}
-                for i, orig in enumerate(item.option_order)
-            ],
-            "blanks": len(rev.blanks) if rev.type == "blank" else 0,
-            "score": str(item.points),
-        }
-        if reveal:
-            q["awarded"] = str(item.score)
-            q["correct"] = item.correct
-            q["explanation"] = rev.explanation
-            if rev.type == "judge":
-                q["correct_answer"] = rev.answer == ["T"]
-            elif rev.type == "blank":
-                q["correct_answer"] = [list(b) for b in rev.blanks]
-            elif rev.type == "single":
-                q["correct_answer"] = to_shown(item, rev.answer[0])
-            else:
-                q["correct_answer"] = to_shown(item, list(rev.answer))
-        questions.append(q)
-        if item.answer is not None:
-            answers[str(item.question_id)] = to_shown(item, item.answer)
-        if item.flagged:
-            flags.append(item.question_id)
-    payload: dict[str, Any] = {
-        "id": attempt.id,
-        "quiz_id": attempt.quiz_id,
-        "quiz_title": attempt.quiz.title,
-        "number": attempt.number,
-        "status": attempt.status,
-        "started_at": attempt.started_at.isoformat(),
-        "deadline": attempt.deadline.isoformat() if attempt.deadline else None,
-        "server_time": moment.isoformat(),
-        "last_seq": attempt.last_seq,
-        "questions": questions,
-        "answers": answers,
-        "flagged": flags,
-        "review": reveal,
-    }
-    if attempt.is_final:
-        payload["result"] = {
-            "score": str(attempt.score),
-            "max_score": str(attempt.max_score),
-            "passed": attempt.passed,
-            "time_used_seconds": attempt.time_used_seconds,
-            "finished_at": attempt.finished_at.isoformat() if attempt.finished_at else None,
-            "end_reason": attempt.end_reason,
-            "end_label": attempt.end_label,
-        }
-    return payload

@@ -13,55 +13,21 @@ from quiz_app.extensions import db
 from quiz_app.models import (
     Attempt,
     AttemptStatus,
-    Branch,
     Campaign,
     CampaignStatus,
     Quiz,
     ReviewPolicy,
     User,
 )
-from quiz_app.models.org import user_group
 from quiz_app.services import papers
+
+# The audience rule lives in services/audience.py; these names stay for the many callers that
+# ask campaigns.in_audience(user, campaign) (web/ and services/campaign_extras.py).
+from quiz_app.services.audience import audience_condition, in_audience  # noqa: F401
 
 
 class CampaignError(ValueError):
     """A campaign change that is not allowed; the message is shown as is."""
-
-
-def audience_condition(campaign: Campaign) -> sa.ColumnElement[bool]:
-    """SQL condition on User for "this person is in the campaign's audience".
-
-    Branches count with their subtrees; groups, when set, narrow the audience (any one of them).
-    People who never signed in count too: this is what participation rates divide by.
-    """
-    if not campaign.branches:
-        return sa.false()
-    in_branches = User.branch_id.in_(
-        sa.select(Branch.id).where(
-            sa.or_(*(Branch.path.startswith(b.path) for b in campaign.branches))
-        )
-    )
-    condition = sa.and_(User.active, in_branches)
-    if campaign.groups:
-        condition = sa.and_(
-            condition,
-            User.id.in_(
-                sa.select(user_group.c.user_id).where(
-                    user_group.c.group_id.in_([g.id for g in campaign.groups])
-                )
-            ),
-        )
-    return condition
-
-
-def in_audience(user: User, campaign: Campaign) -> bool:
-    """Whether ``user`` is someone the campaign is for."""
-    if not user.active or not any(user.branch.path.startswith(b.path) for b in campaign.branches):
-        return False
-    if campaign.groups:
-        mine = {g.id for g in user.groups}
-        return any(g.id in mine for g in campaign.groups)
-    return True
 
 
 def is_open(campaign: Campaign, moment: datetime | None = None) -> bool:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from quiz_app.extensions import db
 from quiz_app.models import Attempt, AttemptStatus, Campaign, Quiz, QuizResult, ReviewPolicy, User
-from quiz_app.services import attempts, results
+from quiz_app.services import attempt_payload, results
 
 RELEASE_NOTICE_DAYS = 14  # how long home says "已公布答案和解析" after a campaign's close
 
@@ -32,7 +32,7 @@ def counted_attempt_id(user: User, quiz_id: int) -> int | None:
 
 def review_note(attempt: Attempt, moment: datetime) -> str:
     """Empty when the review is open; else when it opens, or that it never does."""
-    if attempts.review_allowed(attempt, moment):
+    if attempt_payload.review_allowed(attempt, moment):
         return ""
     if attempt.quiz.review_policy == ReviewPolicy.AFTER_CLOSE:
         return "活动结束后公布答案和解析"

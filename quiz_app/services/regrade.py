@@ -31,7 +31,7 @@ from quiz_app.models import (
     RegradeEvent,
     User,
 )
-from quiz_app.services import attempts, points, results
+from quiz_app.services import attempts, points, results, wrong_book
 from quiz_app.services.importing import QuestionType
 
 TYPE_LABELS = {t.value: t.label for t in QuestionType}
@@ -208,9 +208,9 @@ def regrade_question(
         if attempt.score != before:
             changed += 1
         if was_correct and not item.correct:
-            attempts.book_wrong(attempt, item)
+            wrong_book.book_wrong(attempt, item)
         elif item.correct and not was_correct:
-            attempts.unbook_wrong(attempt, item)
+            wrong_book.unbook_wrong(attempt, item)
     olds = "、".join(f"第{n}版" for n in sorted(old_numbers))
     event = RegradeEvent(
         quiz_id=quiz.id,

@@ -155,7 +155,7 @@ def question_review(
 
 
 def from_payload(payload: dict[str, Any]) -> list[ReviewedQuestion]:
-    """Every question of a reviewable attempt payload (``attempts.attempt_payload``)."""
+    """Every question of a reviewable attempt payload (``attempt_payload.attempt_payload``)."""
     if not payload.get("review"):
         return []
     out = []

@@ -19,7 +19,7 @@ from quiz_app.models import (
     ReviewPolicy,
     User,
 )
-from quiz_app.services import access, campaigns, papers
+from quiz_app.services import access, audience, papers
 
 
 def _final_quiz_ids(user: User, quiz_ids: list[int]) -> set[int]:
@@ -46,7 +46,7 @@ def _live_quizzes_for(user: User, moment: datetime) -> list[Quiz]:
     return [
         q
         for c in found
-        if campaigns.in_audience(user, c) and not access.can_edit_campaign(user, c)
+        if audience.in_audience(user, c) and not access.can_edit_campaign(user, c)
         for q in c.quizzes
     ]
 
@@ -76,7 +76,7 @@ def analysis_refusal(user: User, campaign: Campaign, moment: datetime) -> str | 
         return None
     if campaign.status == CampaignStatus.CLOSED or campaign.closes_at <= moment:
         return None
-    if not campaigns.in_audience(user, campaign):
+    if not audience.in_audience(user, campaign):
         return None
     finished = _final_quiz_ids(user, [q.id for q in campaign.quizzes])
     if all(q.id in finished for q in campaign.quizzes):

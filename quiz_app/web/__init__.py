@@ -156,7 +156,8 @@ def init_app(app: Flask) -> None:
         auth,
         banks,
         campaign_extras,
-        campaign_sections,  # noqa: F401  (adds its routes to campaigns.bp before registering)
+        campaign_quizzes,  # noqa: F401  (adds its routes to campaigns.bp before registering)
+        campaign_sections,  # noqa: F401  (likewise)
         campaigns,
         dashboard,
         home,

@@ -1,5 +1,6 @@
-"""Organizer pages for campaigns and their quizzes: create and edit, paper sections with shortfalls,
-publish, close early, delete drafts, who has not taken part yet, and re-grading after a key fix.
+"""Organizer pages for campaigns: create and edit, publish, close early, delete drafts, who has not
+taken part yet, and re-grading after a key fix. A quiz's own pages are in web/campaign_quizzes.py
+and its paper sections in web/campaign_sections.py (same blueprint, same endpoints).
 
 Fairness is enforced here on the server, not only by what the pages show: after publishing only
 the words and a later closing time change, and a quiz's rules (services.campaigns.rules_locked)
@@ -16,25 +17,18 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
-from wtforms import SelectChoice
-from wtforms.validators import ValidationError
 
 from quiz_app.clock import format_local, now
 from quiz_app.extensions import db
 from quiz_app.models import (
-    Bank,
-    Branch,
     Campaign,
     CampaignStatus,
-    Group,
-    MultipleScoring,
-    Question,
     Quiz,
     QuizSection,
-    User,
 )
 from quiz_app.services import (
     access,
+    audience,
     audit,
     branches,
     campaign_extras,
@@ -47,20 +41,17 @@ from quiz_app.services.textcheck import parse_id
 from quiz_app.web import get_child_or_404, role_required
 from quiz_app.web.campaign_forms import (
     COUNTING_LABELS,
-    LOCKED_RULE_FIELDS,
     THEME_SUGGESTIONS,
     CampaignForm,
     ConfirmedActionForm,
     PublishedCampaignForm,
-    QuizForm,
-    QuizTextForm,
-    quiz_form_data,
 )
-from quiz_app.web.forms import ConfirmForm
+from quiz_app.web.forms import ConfirmForm, fill_audience_choices
 
 bp = Blueprint("campaigns", __name__, url_prefix="/manage/campaigns")
 TYPE_LABELS = {t.value: t.label for t in QuestionType}
 PICKER_LIMIT = 100
+LOCKED_MESSAGE = "活动已发布，竞答规则已锁定，不能修改：{}。如确需调整，请另建活动"
 
 
 @bp.before_request
@@ -125,34 +116,13 @@ def index() -> Any:
 
 
 def _audience_choices(form: CampaignForm, campaign: Campaign | None) -> dict[int, int]:
-    """Fill the branch and group checkboxes; returns branch id → depth for the tree's indent."""
-    chosen = {b.id for b in campaign.branches} if campaign else set()
-    scope = access.organizer_scope(current_user)
-    tree = [
-        b
-        for b in branches.tree()
-        if (b.active and (scope is None or any(b.path.startswith(r.path) for r in scope)))
-        or b.id in chosen
-    ]
-    form.branch_ids.choices = [SelectChoice(b.id, b.name) for b in tree]  # type: ignore[arg-type]
-    groups = db.session.scalars(sa.select(Group).order_by(Group.name)).all()
-    form.group_ids.choices = [SelectChoice(g.id, g.name) for g in groups]  # type: ignore[arg-type]
-    return {b.id: b.depth for b in tree}
+    """Fill the branch and group checkboxes (an organizer picks within their own part of the
+    tree); returns branch id → depth for the tree's indent."""
+    return fill_audience_choices(form, campaign, access.organizer_scope(current_user))
 
 
 def _set_audience(campaign: Campaign, form: CampaignForm) -> None:
-    ids = form.branch_ids.data or []
-    campaign.branches = (
-        list(db.session.scalars(sa.select(Branch).where(Branch.id.in_(ids)).order_by(Branch.path)))
-        if ids
-        else []
-    )
-    gids = form.group_ids.data or []
-    campaign.groups = (
-        list(db.session.scalars(sa.select(Group).where(Group.id.in_(gids)).order_by(Group.name)))
-        if gids
-        else []
-    )
+    audience.set_audience(campaign, form.branch_ids.data or [], form.group_ids.data or [])
 
 
 def _render_campaign_form(form: Any, campaign: Campaign | None, depths: dict[int, int]) -> str:
@@ -267,17 +237,6 @@ def edit(campaign_id: int) -> Any:
 # --- one campaign: overview, publish, close, delete --------------------------------------------
 
 
-def _audience_size(campaign: Campaign) -> int:
-    return (
-        db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(User)
-            .where(campaigns.audience_condition(campaign))
-        )
-        or 0
-    )
-
-
 @bp.get("/<int:campaign_id>")
 def show(campaign_id: int) -> Any:
     campaign = _campaign_or_404(campaign_id)
@@ -302,7 +261,7 @@ def show(campaign_id: int) -> Any:
         campaign=campaign,
         draft=draft,
         quizzes=quizzes,
-        audience_size=_audience_size(campaign),
+        audience_size=audience.audience_size(campaign),
         branch_names=[branches.full_name(b) for b in campaign.branches],
         confirm=ConfirmForm(),
         action=ConfirmedActionForm(),
@@ -370,7 +329,7 @@ def delete(campaign_id: int) -> Response:
     return redirect(url_for("campaigns.index"))
 
 
-# --- quizzes -----------------------------------------------------------------------------------
+# --- quizzes (their pages are in web/campaign_quizzes.py) -----------------------------------------------------------------------------------
 
 
 def _section_summary(section: QuizSection) -> str:
@@ -379,196 +338,6 @@ def _section_summary(section: QuizSection) -> str:
     if section.is_fixed:
         return f"指定题目 {section.size}题 × {points}分"
     return f"{papers.section_label(section)} {section.size}题 × {points}分"
-
-
-def _locked_changes(quiz: Quiz) -> list[str]:
-    """Labels of locked rules the POST would change (fields not posted change nothing)."""
-    posted = [name for name in LOCKED_RULE_FIELDS if name in request.form]
-    if not posted:
-        return []
-    full = QuizForm(data=quiz_form_data(quiz))
-    try:
-        wanted = full.rules()
-    except ValidationError:
-        return list(dict.fromkeys(LOCKED_RULE_FIELDS[n] for n in posted))
-    changed: list[str] = []
-    field_of = {
-        "time_limit_seconds": "time_limit",
-        "attempts_allowed": "attempts_mode",
-        "counting": "counting",
-        "pass_mark": "pass_mark",
-        "shuffle_questions": "shuffle_questions",
-        "shuffle_options": "shuffle_options",
-        "multiple_scoring": "multiple_scoring",
-    }
-    for attr, name in field_of.items():
-        current = getattr(quiz, attr)
-        if attr == "pass_mark" and current is not None:
-            current = Decimal(current)
-        present = name in request.form or (
-            attr == "attempts_allowed" and "attempts_number" in request.form
-        )
-        if present and wanted[attr] != current:
-            changed.append(LOCKED_RULE_FIELDS[name])
-    return list(dict.fromkeys(changed))
-
-
-_SNAPSHOT_FIELDS = (
-    "title",
-    "review_policy",
-    "time_limit_seconds",
-    "attempts_allowed",
-    "counting",
-    "pass_mark",
-    "shuffle_questions",
-    "shuffle_options",
-    "multiple_scoring",
-)
-
-
-def _quiz_snapshot(quiz: Quiz) -> dict[str, str]:
-    return {f: "" if getattr(quiz, f) is None else str(getattr(quiz, f)) for f in _SNAPSHOT_FIELDS}
-
-
-def _log_quiz_change(campaign: Campaign, quiz: Quiz, before: dict[str, str]) -> None:
-    after = _quiz_snapshot(quiz)
-    changed = {f: [before[f], after[f]] for f in _SNAPSHOT_FIELDS if before[f] != after[f]}
-    if changed:
-        _log(
-            campaign,
-            "quiz.rules",
-            f"修改竞答“{quiz.title}”："
-            + "、".join(f"{f} {a}→{b}" for f, (a, b) in changed.items()),
-            quiz_id=quiz.id,
-            changes=changed,
-        )
-
-
-LOCKED_MESSAGE = "活动已发布，竞答规则已锁定，不能修改：{}。如确需调整，请另建活动"
-
-
-@bp.route("/<int:campaign_id>/quizzes/new", methods=["GET", "POST"])
-def new_quiz(campaign_id: int) -> Any:
-    campaign = _campaign_or_404(campaign_id)
-    if not _is_draft(campaign):
-        flash("活动已发布，不能再新增竞答", "error")
-        return redirect(url_for("campaigns.show", campaign_id=campaign.id))
-    form = QuizForm()
-    if form.validate_on_submit():
-        quiz = Quiz(
-            campaign=campaign,
-            title=(form.title.data or "").strip(),
-            instructions=(form.instructions.data or "").strip(),
-            review_policy=form.review_policy.data,
-            **form.rules(),
-        )
-        db.session.add(quiz)
-        db.session.commit()
-        flash(f"已创建“{quiz.title}”，请添加题目", "success")
-        return redirect(url_for("campaigns.edit_quiz", campaign_id=campaign.id, quiz_id=quiz.id))
-    return render_template("campaigns/quiz.html", campaign=campaign, quiz=None, form=form)
-
-
-def _pools(quiz: Quiz) -> dict[int, int]:
-    """How many questions each random section could draw from, for the organizer's eye."""
-    sizes: dict[int, int] = {}
-    for s in quiz.sections:
-        if not s.is_fixed:
-            sizes[s.id] = (
-                db.session.scalar(
-                    sa.select(sa.func.count()).select_from(Question).where(papers.pool_condition(s))
-                )
-                or 0
-            )
-    return sizes
-
-
-@bp.route("/<int:campaign_id>/quizzes/<int:quiz_id>", methods=["GET", "POST"])
-def edit_quiz(campaign_id: int, quiz_id: int) -> Any:
-    campaign = _campaign_or_404(campaign_id)
-    quiz = _quiz_or_404(campaign, quiz_id)
-    locked = campaigns.rules_locked(quiz)
-    form: QuizForm | QuizTextForm
-    if locked:
-        form = QuizTextForm(data=quiz_form_data(quiz))
-        if request.method == "POST":
-            changes = _locked_changes(quiz)
-            if changes:
-                flash(LOCKED_MESSAGE.format("、".join(changes)), "error")
-            elif form.validate_on_submit():
-                problem = campaigns.review_policy_problem(quiz, form.review_policy.data or "")
-                if problem:
-                    flash(problem, "error")
-                    return redirect(
-                        url_for("campaigns.edit_quiz", campaign_id=campaign.id, quiz_id=quiz.id)
-                    )
-                before = _quiz_snapshot(quiz)
-                quiz.title = (form.title.data or "").strip()
-                quiz.instructions = (form.instructions.data or "").strip()
-                quiz.review_policy = form.review_policy.data  # type: ignore[assignment]
-                _log_quiz_change(campaign, quiz, before)
-                db.session.commit()
-                flash("已保存", "success")
-                return redirect(
-                    url_for("campaigns.edit_quiz", campaign_id=campaign.id, quiz_id=quiz.id)
-                )
-    else:
-        form = QuizForm(data=quiz_form_data(quiz))
-        if form.validate_on_submit():
-            before = _quiz_snapshot(quiz)
-            quiz.title = (form.title.data or "").strip()
-            quiz.instructions = (form.instructions.data or "").strip()
-            quiz.review_policy = form.review_policy.data  # type: ignore[assignment]
-            for attr, value in form.rules().items():
-                setattr(quiz, attr, value)
-            _log_quiz_change(campaign, quiz, before)
-            db.session.commit()
-            flash("已保存", "success")
-            return redirect(
-                url_for("campaigns.edit_quiz", campaign_id=campaign.id, quiz_id=quiz.id)
-            )
-    return render_template(
-        "campaigns/quiz.html",
-        campaign=campaign,
-        quiz=quiz,
-        form=form,
-        locked=locked,
-        sections=[(s, _section_summary(s)) for s in quiz.sections],
-        pools=_pools(quiz),
-        shortfalls=[] if locked else papers.shortfalls(quiz),
-        confirm=ConfirmForm(),
-        action=ConfirmedActionForm(),
-        counting_labels=COUNTING_LABELS,
-        scoring_labels={m.value: m.label for m in MultipleScoring},
-        bank_names=_bank_names(quiz),
-        labels=TYPE_LABELS,
-    )
-
-
-def _bank_names(quiz: Quiz) -> dict[int, str]:
-    ids = {b for s in quiz.sections for b in s.bank_ids}
-    if not ids:
-        return {}
-    return dict(db.session.execute(sa.select(Bank.id, Bank.name).where(Bank.id.in_(ids))).all())
-
-
-@bp.post("/<int:campaign_id>/quizzes/<int:quiz_id>/delete")
-def delete_quiz(campaign_id: int, quiz_id: int) -> Response:
-    campaign = _campaign_or_404(campaign_id)
-    quiz = _quiz_or_404(campaign, quiz_id)
-    form = ConfirmedActionForm()
-    if not form.validate_on_submit():
-        abort(400)
-    if not _is_draft(campaign):
-        flash("活动已发布，竞答不能删除", "error")
-        return redirect(url_for("campaigns.edit_quiz", campaign_id=campaign.id, quiz_id=quiz.id))
-    if not form.confirm.data:
-        flash("请先勾选“我已确认”，再删除竞答", "error")
-        return redirect(url_for("campaigns.edit_quiz", campaign_id=campaign.id, quiz_id=quiz.id))
-    db.session.delete(quiz)
-    db.session.commit()
-    flash(f"已删除“{quiz.title}”", "success")
-    return redirect(url_for("campaigns.show", campaign_id=campaign.id))
 
 
 # --- participation -----------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, 
 from wtforms.widgets import CheckboxInput, ListWidget, PasswordInput
 
 from quiz_app.models import Bank, Branch, Group, User
+from quiz_app.services.audience import HasAudience, pickable
 from quiz_app.services.importing.validate import CATEGORY_RULE
 from quiz_app.services.textcheck import column_length, parse_id, text_problem
 from quiz_app.web.validation import CleanLine
@@ -34,6 +35,17 @@ def optional_int(value: object) -> int | None:
     if isinstance(value, str) and value.strip() == "0":
         return 0
     return parse_id(value)
+
+
+def fill_audience_choices(
+    form: FlaskForm, holder: HasAudience | None, scope: list[Branch] | None = None
+) -> dict[int, int]:
+    """Fill an audience form's checkboxes (``branch_ids``, ``group_ids``) for a campaign, 专题,
+    一学一报 or survey; returns branch id → depth for the tree's indent."""
+    offered, groups = pickable(holder, scope)
+    form.branch_ids.choices = [SelectChoice(b.id, b.name) for b in offered]  # type: ignore[attr-defined]
+    form.group_ids.choices = [SelectChoice(g.id, g.name) for g in groups]  # type: ignore[attr-defined]
+    return {b.id: b.depth for b in offered}
 
 
 def split_groups(text: str | None) -> list[str]:

@@ -43,7 +43,9 @@ def _branch_choices() -> list[SelectChoice]:
 
 
 def _forms(party_id: int | None) -> dict[str, Any]:
-    types = rules.ensure_default_types()
+    # The standard types come with the database (migration 0012); a settings write also puts
+    # back any that are missing (say, after restoring an old backup), a page view never writes.
+    types = rules.ensure_default_types() if request.method == "POST" else rules.all_types()
     type_choices = [SelectChoice(t.id, t.name) for t in types]  # type: ignore[arg-type]
     rule_form = RuleForm(prefix="rule")
     rule_form.type_id.choices = type_choices  # type: ignore[assignment]

@@ -27,7 +27,7 @@ from markupsafe import Markup
 from quiz_app.clock import format_local, now, to_local
 from quiz_app.extensions import db
 from quiz_app.models import Branch, User
-from quiz_app.models.meetings import Meeting, MeetingAttachment, MeetingType
+from quiz_app.models.meetings import Meeting, MeetingAttachment
 from quiz_app.services import access
 from quiz_app.services.branches import full_name, in_tree_order
 from quiz_app.services.meetings import checkin, compliance, records, rules
@@ -36,14 +36,6 @@ from quiz_app.web.meeting_forms import AttachmentForm, MeetingForm, ReviewForm
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 RESUME_SECONDS = 600  # a scan made before signing in stays good this long
-
-
-@bp.before_request
-def _types_exist() -> None:
-    """The standard types are data; the first visit on a new install creates them."""
-    if db.session.scalar(sa.select(MeetingType.id).limit(1)) is None:
-        rules.ensure_default_types()
-        db.session.commit()
 
 
 def _me() -> User:

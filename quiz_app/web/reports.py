@@ -27,17 +27,16 @@ from quiz_app.clock import format_local, now
 from quiz_app.extensions import db
 from quiz_app.models import (
     Campaign,
-    Group,
     ReportPhoto,
     ReportRequirement,
     ReportStatus,
     StudyReport,
 )
-from quiz_app.services import access, branches
+from quiz_app.services import access, audience
 from quiz_app.services.reports import export, figures, requirements, writing
 from quiz_app.services.reports.requirements import ReportError, RequirementData
 from quiz_app.web import xlsx_download
-from quiz_app.web.forms import ConfirmForm
+from quiz_app.web.forms import ConfirmForm, fill_audience_choices
 from quiz_app.web.report_forms import RequirementForm, ReviewForm
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -79,11 +78,7 @@ def index() -> Any:
 
 
 def _fill_choices(form: RequirementForm, requirement: ReportRequirement | None) -> dict[int, int]:
-    chosen = {b.id for b in requirement.branches} if requirement else set()
-    tree = [b for b in branches.tree() if b.active or b.id in chosen]
-    form.branch_ids.choices = [SelectChoice(b.id, b.name) for b in tree]  # type: ignore[arg-type]
-    groups = db.session.scalars(sa.select(Group).order_by(Group.name)).all()
-    form.group_ids.choices = [SelectChoice(g.id, g.name) for g in groups]  # type: ignore[arg-type]
+    depths = fill_audience_choices(form, requirement)
     editable = [
         c
         for c in db.session.scalars(sa.select(Campaign).order_by(Campaign.opens_at.desc()))
@@ -92,7 +87,7 @@ def _fill_choices(form: RequirementForm, requirement: ReportRequirement | None) 
     form.campaign_id.choices = [SelectChoice(0, "不跟随活动（单独布置）")] + [  # type: ignore[assignment]
         SelectChoice(c.id, c.title) for c in editable
     ]
-    return {b.id: b.depth for b in tree}
+    return depths
 
 
 def _save_form(form: RequirementForm, requirement: ReportRequirement | None) -> Any:
@@ -160,7 +155,7 @@ def show(requirement_id: int) -> Any:
     requirement = _requirement(requirement_id)
     user = _user()
     if not requirements.can_see_counts(user, requirement):
-        if requirements.in_audience(user, requirement):
+        if audience.in_audience(user, requirement):
             return redirect(url_for("reports.write", requirement_id=requirement.id))
         abort(403)
     moment = now()
@@ -228,7 +223,7 @@ def export_docx(requirement_id: int) -> Any:
 
 
 def _must_write(requirement: ReportRequirement) -> None:
-    if not requirements.in_audience(_user(), requirement):
+    if not audience.in_audience(_user(), requirement):
         abort(403, "您不在这项一学一报的报送范围内")
 
 

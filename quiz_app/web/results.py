@@ -1,6 +1,6 @@
 """我的成绩: every final attempt of the signed-in person, and each one's result and review.
 
-The review is shown only as the quiz's review policy allows (``attempts.review_allowed``); another
+The review is shown only as the quiz's review policy allows (``attempt_payload.review_allowed``); another
 person's attempt is a 404, as if it did not exist.
 """
 
@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 from quiz_app.clock import now
 from quiz_app.extensions import db
 from quiz_app.models import Attempt
-from quiz_app.services import attempts, campaigns, my_results, results, review
+from quiz_app.services import attempt_payload, attempts, campaigns, my_results, results, review
 
 bp = Blueprint("results", __name__, url_prefix="/my/results")
 
@@ -40,7 +40,7 @@ def show(attempt_id: int) -> Any:
     db.session.commit()
     if not attempt.is_final:
         return redirect(url_for("take.attempt", attempt_id=attempt.id))
-    payload = attempts.attempt_payload(attempt, moment)
+    payload = attempt_payload.attempt_payload(attempt, moment)
     questions = review.from_payload(payload)
     only_wrong = request.args.get("only") == "wrong"
     state = next(

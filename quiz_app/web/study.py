@@ -22,14 +22,14 @@ from wtforms import SelectChoice
 
 from quiz_app.clock import format_duration, now
 from quiz_app.extensions import db
-from quiz_app.models import Branch, Campaign, Group, Quiz, User
+from quiz_app.models import Branch, Campaign, Quiz, User
 from quiz_app.models.study import MaterialKind, StudyMaterial, StudyTrack
-from quiz_app.services import access, branches
+from quiz_app.services import access, audience
 from quiz_app.services.stats import StatsDenied
 from quiz_app.services.study import content, materials, progress, stats, studytime
 from quiz_app.services.study.content import UploadError
 from quiz_app.services.study.materials import StudyError
-from quiz_app.web.forms import ConfirmForm
+from quiz_app.web.forms import ConfirmForm, fill_audience_choices
 from quiz_app.web.study_forms import ImageForm, MaterialForm, TrackForm
 
 bp = Blueprint("study", __name__, url_prefix="/study")
@@ -121,7 +121,7 @@ def material(material_id: int) -> Any:
         holder=holder,
         is_track=isinstance(holder, StudyTrack),
         state=progress.material_state(user, item),
-        counting=materials.in_audience(user, holder) and materials.is_open(holder),
+        counting=audience.in_audience(user, holder) and materials.is_open(holder),
         pages=[f for f in item.files if f.role == "page"],
         video=next((f for f in item.files if f.role == "video"), None),
         pdf=next((f for f in item.files if f.role == "pdf"), None),
@@ -241,11 +241,7 @@ def manage() -> Any:
 
 
 def _track_choices(form: TrackForm, track: StudyTrack | None) -> dict[int, int]:
-    chosen = {b.id for b in track.branches} if track else set()
-    tree = [b for b in branches.tree() if b.active or b.id in chosen]
-    form.branch_ids.choices = [SelectChoice(b.id, b.name) for b in tree]  # type: ignore[arg-type]
-    groups = db.session.scalars(sa.select(Group).order_by(Group.name)).all()
-    form.group_ids.choices = [SelectChoice(g.id, g.name) for g in groups]  # type: ignore[arg-type]
+    depths = fill_audience_choices(form, track)
     quizzes = db.session.execute(
         sa.select(Quiz.id, Quiz.title, Campaign.title)
         .join(Campaign, Campaign.id == Quiz.campaign_id)
@@ -254,7 +250,7 @@ def _track_choices(form: TrackForm, track: StudyTrack | None) -> dict[int, int]:
     form.quiz_id.choices = [SelectChoice(0, "（不设结业测试）")] + [  # type: ignore[assignment]
         SelectChoice(q, f"{ct} · {qt}") for q, qt, ct in quizzes
     ]
-    return {b.id: b.depth for b in tree}
+    return depths
 
 
 def _save_track(track: StudyTrack | None) -> Any:

@@ -12,18 +12,18 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import SelectChoice, StringField, TextAreaField
+from wtforms import StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from quiz_app.extensions import db
-from quiz_app.models import Branch, Group
 from quiz_app.models.survey import Survey, SurveyStatus
-from quiz_app.services import access, branches
+from quiz_app.services import access, audience
 from quiz_app.services.branches import full_name
 from quiz_app.services.surveys import MIN_GROUP, SurveyError, answering, authoring
 from quiz_app.services.surveys import results as survey_results
 from quiz_app.web import role_required
 from quiz_app.web.campaign_forms import BeijingDateTimeField, checkboxes
+from quiz_app.web.forms import fill_audience_choices
 
 bp = Blueprint("surveys", __name__, url_prefix="/surveys")
 
@@ -135,19 +135,16 @@ def manage() -> Any:
 
 
 def _choices(form: SurveyForm, survey: Survey | None) -> dict[int, int]:
-    chosen = {b.id for b in survey.branches} if survey else set()
-    tree = [b for b in branches.tree() if b.active or b.id in chosen]
-    form.branch_ids.choices = [SelectChoice(b.id, b.name) for b in tree]  # type: ignore[arg-type]
-    groups = db.session.scalars(sa.select(Group).order_by(Group.name)).all()
-    form.group_ids.choices = [SelectChoice(g.id, g.name) for g in groups]  # type: ignore[arg-type]
-    return {b.id: b.depth for b in tree}
+    return fill_audience_choices(form, survey)
 
 
 def _edit(form: SurveyForm, survey: Survey) -> Any:
     depths = _choices(form, survey if survey.id else None)
     errors: list[str] = []
     if form.validate_on_submit():
-        ids, gids = form.branch_ids.data or [], form.group_ids.data or []
+        picked, picked_groups = audience.chosen(
+            form.branch_ids.data or [], form.group_ids.data or []
+        )
         try:
             authoring.save_draft(
                 survey,
@@ -155,8 +152,8 @@ def _edit(form: SurveyForm, survey: Survey) -> Any:
                 description=form.description.data or "",
                 opens_at=form.opens_at.data,
                 closes_at=form.closes_at.data,
-                branches=list(db.session.scalars(sa.select(Branch).where(Branch.id.in_(ids)))),
-                groups=list(db.session.scalars(sa.select(Group).where(Group.id.in_(gids)))),
+                branches=picked,
+                groups=picked_groups,
                 questions=form.questions.data or "",
             )
         except SurveyError as exc:
@@ -212,7 +209,7 @@ def show(survey_id: int) -> Any:
         "surveys/show.html",
         survey=survey,
         form=PlainForm(),
-        audience=answering.audience_size(survey),
+        audience=audience.audience_size(survey),
         answered=survey_results.answered_count(survey),
         audience_names="、".join(full_name(b) for b in survey.branches),
     )

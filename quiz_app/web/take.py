@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from quiz_app.clock import now
 from quiz_app.extensions import db
 from quiz_app.models import Attempt, CampaignStatus, Quiz
-from quiz_app.services import attempts, campaigns, my_results
+from quiz_app.services import attempts, audience, campaigns, my_results
 from quiz_app.services.attempts import AttemptError
 from quiz_app.services.papers import section_label
 from quiz_app.web.forms import ConfirmForm
@@ -29,7 +29,7 @@ def _quiz_for_me(quiz_id: int) -> Quiz:
     if (
         quiz is None
         or quiz.campaign.status == CampaignStatus.DRAFT  # a draft is the organizer's business only
-        or not campaigns.in_audience(current_user, quiz.campaign)
+        or not audience.in_audience(current_user, quiz.campaign)
     ):
         abort(404)
     return quiz

@@ -76,7 +76,10 @@ class RuleError(ValueError):
 
 
 def ensure_default_types() -> list[MeetingType]:
-    """Create the eight standard types once (found by code afterwards); flushes."""
+    """Create any of the eight standard types that is missing (found by code); flushes.
+
+    A new database has them from migration 0012; this puts back missing ones on a settings write
+    and in the demo, never on a page view."""
     have = {t.code: t for t in db.session.scalars(sa.select(MeetingType))}
     for order, (code, name, period, count, kinds, source) in enumerate(DEFAULT_TYPES):
         if code not in have:

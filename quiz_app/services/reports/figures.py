@@ -13,8 +13,9 @@ import sqlalchemy as sa
 
 from quiz_app.extensions import db
 from quiz_app.models import Branch, ReportRequirement, ReportStatus, StudyReport, User
+from quiz_app.services.audience import audience_condition
 from quiz_app.services.branches import in_tree_order
-from quiz_app.services.reports.requirements import audience_condition, requirements_for
+from quiz_app.services.reports.requirements import requirements_for
 
 SUBMITTED = (ReportStatus.SUBMITTED.value, ReportStatus.RETURNED.value, ReportStatus.APPROVED.value)
 

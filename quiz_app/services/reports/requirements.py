@@ -1,7 +1,7 @@
 """Report requirements (一学一报): creating them, who they are for, and who may do what.
 
-The audience has a campaign's shape (branches with their subtrees, narrowed by groups), so the
-campaign code decides it: ``campaigns.audience_condition`` / ``campaigns.in_audience``.
+The audience has a campaign's shape (branches with their subtrees, narrowed by groups), so
+``services.audience`` decides it (``in_audience``: whether someone must write this report).
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from quiz_app.extensions import db
 from quiz_app.models import (
     Branch,
     Campaign,
-    Group,
     ReportRequirement,
     StudyReport,
     User,
 )
-from quiz_app.services import access, campaigns
+from quiz_app.services import access
+from quiz_app.services.audience import in_audience, set_audience
 
 MAX_MIN_CHARS = 5000
 MAX_PHOTOS = 9
@@ -51,16 +51,6 @@ class RequirementData:
     campaign_id: int | None = None
     subject_kind: str | None = None
     subject_id: int | None = None
-
-
-def audience_condition(requirement: ReportRequirement) -> sa.ColumnElement[bool]:
-    """SQL condition on User: in the requirement's audience (never-signed-in people too)."""
-    return campaigns.audience_condition(requirement)  # type: ignore[arg-type]
-
-
-def in_audience(user: User, requirement: ReportRequirement) -> bool:
-    """Whether ``user`` must write this report."""
-    return campaigns.in_audience(user, requirement)  # type: ignore[arg-type]
 
 
 def _check(data: RequirementData, user: User) -> list[str]:
@@ -102,18 +92,7 @@ def save_requirement(
     requirement.campaign_id = data.campaign_id
     requirement.subject_kind = data.subject_kind
     requirement.subject_id = data.subject_id
-    requirement.branches = list(
-        db.session.scalars(
-            sa.select(Branch).where(Branch.id.in_(data.branch_ids)).order_by(Branch.path)
-        )
-    )
-    requirement.groups = list(
-        db.session.scalars(
-            sa.select(Group).where(Group.id.in_(data.group_ids)).order_by(Group.name)
-        )
-        if data.group_ids
-        else []
-    )
+    set_audience(requirement, data.branch_ids, data.group_ids)
     db.session.flush()
     return requirement
 

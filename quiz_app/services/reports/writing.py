@@ -25,7 +25,8 @@ from quiz_app.models import (
     User,
 )
 from quiz_app.services import points
-from quiz_app.services.reports.requirements import ReportError, can_review, in_audience
+from quiz_app.services.audience import in_audience
+from quiz_app.services.reports.requirements import ReportError, can_review
 
 MAX_BODY_CHARS = 20000
 MAX_PHOTO_BYTES = 5 * 1024 * 1024

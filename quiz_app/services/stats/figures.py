@@ -26,7 +26,7 @@ from quiz_app.models import (
     User,
 )
 from quiz_app.services import results
-from quiz_app.services.campaigns import audience_condition
+from quiz_app.services.audience import audience_condition
 from quiz_app.services.results import counted_attempts
 from quiz_app.services.stats.common import (
     _f,

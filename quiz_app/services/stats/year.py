@@ -26,7 +26,7 @@ from quiz_app.models import (
 )
 from quiz_app.models.campaign import campaign_branch
 from quiz_app.services import access
-from quiz_app.services.campaigns import audience_condition
+from quiz_app.services.audience import audience_condition
 from quiz_app.services.stats.common import (
     _f,
     _final,

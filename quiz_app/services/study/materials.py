@@ -1,7 +1,7 @@
 """专题 and materials: creating, editing, publishing, and who may edit, study or fetch them.
 
 A material lives in a campaign or in a 专题 (its "holder"); both have an audience of branches
-with subtrees narrowed by groups, which ``campaigns.audience_condition`` / ``in_audience`` decide.
+with subtrees narrowed by groups, which ``services.audience`` decides.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from quiz_app.models.study import (
     StudyTrack,
     TrackStatus,
 )
-from quiz_app.services import access, campaigns
+from quiz_app.services import access
+from quiz_app.services.audience import in_audience, set_audience
 from quiz_app.services.study import content
 
 Holder = StudyTrack | Campaign
@@ -70,14 +71,6 @@ def is_open(holder: Holder, moment: datetime | None = None) -> bool:
     return is_published(holder) and holder.opens_at <= moment < holder.closes_at
 
 
-def in_audience(user: User, holder: Holder) -> bool:
-    return campaigns.in_audience(user, holder)  # type: ignore[arg-type]  # same audience shape
-
-
-def audience_condition(holder: Holder) -> sa.ColumnElement[bool]:
-    return campaigns.audience_condition(holder)  # type: ignore[arg-type]
-
-
 def may_view(user: User, holder: Holder) -> bool:
     """People in the audience of a published holder, and organizers and admins (to check)."""
     if access.can_organize(user):
@@ -103,17 +96,6 @@ class TrackInput:
     group_ids: list[int]
 
 
-def _set_audience(track: StudyTrack, data: TrackInput) -> None:
-    from quiz_app.models import Branch, Group
-
-    track.branches = list(
-        db.session.scalars(sa.select(Branch).where(Branch.id.in_(data.branch_ids or [-1])))
-    )
-    track.groups = list(
-        db.session.scalars(sa.select(Group).where(Group.id.in_(data.group_ids or [-1])))
-    )
-
-
 def save_track(track: StudyTrack | None, data: TrackInput, user: User) -> StudyTrack:
     """Create or update a 专题 from validated form input; flushes."""
     if not data.title.strip():
@@ -127,7 +109,7 @@ def save_track(track: StudyTrack | None, data: TrackInput, user: User) -> StudyT
     track.description = data.description.strip()
     track.opens_at, track.closes_at = data.opens_at, data.closes_at
     track.quiz_id = data.quiz_id
-    _set_audience(track, data)
+    set_audience(track, data.branch_ids, data.group_ids)
     db.session.flush()
     return track
 

@@ -18,6 +18,7 @@ from quiz_app.models import Branch, User
 from quiz_app.models.study import StudyProgress, StudyTrack, track_branch
 from quiz_app.services import access
 from quiz_app.services import stats as quiz_stats
+from quiz_app.services.audience import audience_condition
 from quiz_app.services.stats import Scope, StatsDenied
 from quiz_app.services.stats.scope import _within as within_focus
 from quiz_app.services.study import materials
@@ -114,7 +115,7 @@ def branch_study(
     items = materials.materials_of(holder)
     ids = [m.id for m in items] or [-1]
     audience = sa.and_(
-        materials.audience_condition(holder),
+        audience_condition(holder),
         within_focus(User.branch_id, focus),  # the quiz figures' own scope filter
     )
     per_person = (

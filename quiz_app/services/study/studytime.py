@@ -27,6 +27,7 @@ from quiz_app.models.study import (
     StudyProgress,
 )
 from quiz_app.services import points
+from quiz_app.services.audience import in_audience
 from quiz_app.services.study import materials
 
 
@@ -129,7 +130,7 @@ def heartbeat(
     moment = moment or now()
     holder = materials.holder_of(material)
     required = material.min_seconds
-    if not (materials.in_audience(user, holder) and materials.is_open(holder, moment)):
+    if not (in_audience(user, holder) and materials.is_open(holder, moment)):
         row = db.session.get(StudyProgress, (user.id, material.id))
         return Beat(0, row.seconds if row else 0, required, is_done(material, row),
                     "不在学习范围或学习时间内，学习时间不计入")  # fmt: skip
@@ -187,7 +188,7 @@ def record_open(user: User, material: StudyMaterial, moment: datetime | None = N
     """An outside link was opened through the app: counted as opened (done), never as studied."""
     moment = moment or now()
     holder = materials.holder_of(material)
-    if not (materials.in_audience(user, holder) and materials.is_open(holder, moment)):
+    if not (in_audience(user, holder) and materials.is_open(holder, moment)):
         return
     row = progress_row(user, material, moment)
     if row.completed_at is None:

@@ -26,7 +26,7 @@ from quiz_app.models.survey import (
     SurveyResponse,
     SurveyStatus,
 )
-from quiz_app.services.campaigns import audience_condition, in_audience
+from quiz_app.services.audience import audience_size, in_audience
 
 MIN_GROUP = 5  # fewer people than this are never shown (or stored) as a group of their own
 MAX_TEXT = 1000
@@ -50,21 +50,11 @@ def is_open(survey: Survey, moment: datetime | None = None) -> bool:
 
 def may_answer(user: User, survey: Survey) -> bool:
     """In the audience (branches with subtrees, narrowed by groups), as for campaigns."""
-    return in_audience(user, survey)  # type: ignore[arg-type]  # same audience fields
+    return in_audience(user, survey)
 
 
 def has_answered(user: User, survey: Survey) -> bool:
     return db.session.get(SurveyParticipation, (survey.id, user.id)) is not None
-
-
-def audience_size(survey: Survey, under: Branch | None = None) -> int:
-    """People in the audience, optionally only those in ``under`` and its subtree."""
-    stmt = sa.select(sa.func.count()).select_from(User).where(audience_condition(survey))  # type: ignore[arg-type]
-    if under is not None:
-        stmt = stmt.where(
-            User.branch_id.in_(sa.select(Branch.id).where(Branch.path.startswith(under.path)))
-        )
-    return int(db.session.scalar(stmt) or 0)
 
 
 def report_branch(survey: Survey, branch: Branch) -> Branch | None:

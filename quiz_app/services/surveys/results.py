@@ -23,8 +23,8 @@ from quiz_app.models.survey import (
     SurveyStatus,
     survey_branch,
 )
+from quiz_app.services.audience import audience_condition, audience_size
 from quiz_app.services.branches import full_name
-from quiz_app.services.campaigns import audience_condition
 from quiz_app.services.surveys.answering import MIN_GROUP
 
 OTHER = "其他"
@@ -162,16 +162,11 @@ def results(survey: Survey) -> SurveyResults:
         )
     return SurveyResults(
         total,
-        _audience(survey),
+        audience_size(survey),
         _tally(survey, of_survey, with_texts=True),
         groups,
         small_other,
     )
-
-
-def _audience(survey: Survey) -> int:
-    stmt = sa.select(sa.func.count()).select_from(User).where(audience_condition(survey))  # type: ignore[arg-type]
-    return int(db.session.scalar(stmt) or 0)
 
 
 def not_yet(survey: Survey) -> list[User]:
@@ -181,7 +176,7 @@ def not_yet(survey: Survey) -> list[User]:
         db.session.scalars(
             sa.select(User)
             .join(Branch, Branch.id == User.branch_id)
-            .where(audience_condition(survey), User.id.not_in(done))  # type: ignore[arg-type]
+            .where(audience_condition(survey), User.id.not_in(done))
             .order_by(Branch.path, User.real_name, User.id)
         )
     )

@@ -1,0 +1,91 @@
+"""What a person may see of an attempt: the phone's payload, and whether the key is shown yet.
+
+The answer key and 解析 never leave the server before the attempt is final and the quiz's review
+policy allows it; ``review_allowed`` is the one place that decides.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from quiz_app.models import Attempt, CampaignStatus, ReviewPolicy
+from quiz_app.services.attempts import preload, to_shown
+from quiz_app.services.importing import OPTION_KEYS
+
+
+def review_allowed(attempt: Attempt, moment: datetime) -> bool:
+    """May the person see the right answers and 解析 now? Never before the attempt is final."""
+    if not attempt.is_final:
+        return False
+    policy = attempt.quiz.review_policy
+    if policy == ReviewPolicy.IMMEDIATE:
+        return True
+    if policy == ReviewPolicy.AFTER_CLOSE:
+        campaign = attempt.quiz.campaign
+        return campaign.status == CampaignStatus.CLOSED or moment >= campaign.closes_at
+    return False
+
+
+def attempt_payload(attempt: Attempt, moment: datetime) -> dict[str, Any]:
+    """What the phone receives. The key and 解析 only once the attempt is final and review allowed."""
+    reveal = review_allowed(attempt, moment)
+    questions, answers, flags = [], {}, []
+    kept = preload(attempt.items)  # noqa: F841  (held while building the payload)
+    for item in attempt.items:
+        rev = item.revision
+        q: dict[str, Any] = {
+            "id": item.question_id,
+            "position": item.position,
+            "type": rev.type,
+            "stem": rev.stem,
+            "options": [
+                {"key": OPTION_KEYS[i], "text": rev.options[orig]}
+                for i, orig in enumerate(item.option_order)
+            ],
+            "blanks": len(rev.blanks) if rev.type == "blank" else 0,
+            "score": str(item.points),
+        }
+        if reveal:
+            q["awarded"] = str(item.score)
+            q["correct"] = item.correct
+            q["explanation"] = rev.explanation
+            if rev.type == "judge":
+                q["correct_answer"] = rev.answer == ["T"]
+            elif rev.type == "blank":
+                q["correct_answer"] = [list(b) for b in rev.blanks]
+            elif rev.type == "single":
+                q["correct_answer"] = to_shown(item, rev.answer[0])
+            else:
+                q["correct_answer"] = to_shown(item, list(rev.answer))
+        questions.append(q)
+        if item.answer is not None:
+            answers[str(item.question_id)] = to_shown(item, item.answer)
+        if item.flagged:
+            flags.append(item.question_id)
+    payload: dict[str, Any] = {
+        "id": attempt.id,
+        "quiz_id": attempt.quiz_id,
+        "quiz_title": attempt.quiz.title,
+        "number": attempt.number,
+        "status": attempt.status,
+        "started_at": attempt.started_at.isoformat(),
+        "deadline": attempt.deadline.isoformat() if attempt.deadline else None,
+        "server_time": moment.isoformat(),
+        "last_seq": attempt.last_seq,
+        "questions": questions,
+        "answers": answers,
+        "flagged": flags,
+        "review": reveal,
+    }
+    if attempt.is_final:
+        payload["result"] = {
+            "score": str(attempt.score),
+            "max_score": str(attempt.max_score),
+            "passed": attempt.passed,
+            "time_used_seconds": attempt.time_used_seconds,
+            "finished_at": attempt.finished_at.isoformat() if attempt.finished_at else None,
+            "end_reason": attempt.end_reason,
+            "end_label": attempt.end_label,
+        }
+    return payload

@@ -1,0 +1,78 @@
+"""The wrong-answer book (错题本) as quizzes feed it: an item answered wrong joins its owner's book
+once the quiz's key may be seen, and leaves again if a re-grade finds it right after all.
+
+Practice answers update the same rows in ``practice.answer`` (two right in a row clear an entry).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from quiz_app.extensions import db
+from quiz_app.models import Attempt, AttemptItem, ReviewPolicy, WrongAnswer
+
+
+def _book_available_from(attempt: Attempt) -> datetime | None:
+    """When a quiz's mistakes may join the wrong-answer book: when its key may be seen."""
+    policy = attempt.quiz.review_policy
+    if policy == ReviewPolicy.NEVER:
+        return None
+    return (
+        attempt.finished_at if policy == ReviewPolicy.IMMEDIATE else attempt.quiz.campaign.closes_at
+    )
+
+
+def book_wrong(attempt: Attempt, item: AttemptItem) -> None:
+    """Put an item answered wrong into its owner's wrong-answer book (once reviewable)."""
+    available = _book_available_from(attempt)
+    if available is None:
+        return
+    entry = db.session.scalar(
+        sa.select(WrongAnswer).where(
+            WrongAnswer.user_id == attempt.user_id, WrongAnswer.question_id == item.question_id
+        )
+    )
+    if entry is None:
+        db.session.add(
+            WrongAnswer(
+                user_id=attempt.user_id,
+                question_id=item.question_id,
+                bank_id=item.question.bank_id,
+                right_streak=0,
+                times_wrong=1,
+                added_at=attempt.finished_at,
+                last_wrong_at=attempt.finished_at,
+                available_at=available,
+            )
+        )
+        db.session.flush()
+        return
+    entry.times_wrong += 1
+    entry.right_streak = 0
+    entry.cleared_at = None
+    entry.last_wrong_at = attempt.finished_at  # type: ignore[assignment]
+    if entry.available_at is None or available < entry.available_at:
+        entry.available_at = available
+
+
+def unbook_wrong(attempt: Attempt, item: AttemptItem) -> None:
+    """Undo book_wrong for an item a re-grade found right after all."""
+    entry = db.session.scalar(
+        sa.select(WrongAnswer).where(
+            WrongAnswer.user_id == attempt.user_id, WrongAnswer.question_id == item.question_id
+        )
+    )
+    if entry is None or entry.cleared_at is not None:
+        return
+    entry.times_wrong -= 1
+    if entry.times_wrong <= 0:
+        db.session.delete(entry)
+
+
+def book_from_attempt(attempt: Attempt) -> None:
+    """Book every item a just-finished attempt got wrong."""
+    for item in attempt.items:
+        if not item.correct:
+            book_wrong(attempt, item)
