@@ -125,7 +125,7 @@ def test_trial_grading_service_matches_time_and_shape_rules(
         assert late.score == Decimal("0.00")
         assert late.time_used_seconds == 600  # capped at the limit, as an attempt is
         assert late.end_label.startswith("时间到")
-        assert late.problems and late.problems[0].startswith("第1题：")
+        assert late.problems and late.problems[0].startswith("第 1 题：")
         with pytest.raises(trial.TrialError, match="重新开始试答"):
             trial.decode(token, "other-secret", quiz, 1)
         with pytest.raises(trial.TrialError, match="不属于"):

@@ -197,7 +197,7 @@ def grade(
         try:
             stored = attempts.to_stored(item, shown)  # type: ignore[arg-type]
         except attempts.AttemptError as exc:
-            problems.append(f"第{n}题：{exc.message}")
+            problems.append(f"第 {n} 题：{exc.message}")
             stored = None
         score, correct = grading.grade(rev, stored, item.points, quiz.multiple_scoring)
         total += score

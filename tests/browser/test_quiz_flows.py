@@ -307,10 +307,10 @@ def test_employee_takes_a_quiz_on_a_phone(
     page.get_by_role("button", name="答题卡").tap()
     sheet = page.get_by_role("dialog", name="答题卡")
     expect(sheet.get_by_text("已答 5 题 · 未答 3 题 · 标记 1 题")).to_be_visible()
-    expect(sheet.get_by_role("button", name="第7题，已作答")).to_be_focused()
+    expect(sheet.get_by_role("button", name="第 7 题，已作答")).to_be_focused()
     axe_check(page, "answer sheet")
     shot(page, "04-answer-sheet")
-    sheet.get_by_role("button", name="第3题，未作答").tap()
+    sheet.get_by_role("button", name="第 3 题，未作答").tap()
     at(page, 3, total, "单选")
     page.get_by_role("button", name="☆ 标记待查").tap()
     expect(page.get_by_role("button", name="★ 已标记待查")).to_have_attribute(

@@ -88,7 +88,7 @@ def test_employee_writes_is_returned_revises_and_earns_points(
     sign_in(org, "rp_org", PASSWORD)
     org.goto(f"/reports/{rid}")
     expect(org.get_by_role("region", name="各部门报送情况", exact=True)).to_contain_text("办公室")
-    expect(org.locator("#copy-text")).to_have_value("办公室（1人）：李强")
+    expect(org.locator("#copy-text")).to_have_value("办公室（1 人）：李强")
     axe_check(org, "requirement overview")
     org.get_by_role("link", name="张敏").tap()
     expect(org.get_by_role("heading", name="张敏的报告")).to_be_visible()

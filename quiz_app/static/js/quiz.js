@@ -590,7 +590,7 @@
       var cell = q._cell;
       cell.className = "qz-cell" + (done ? " done" : "") + (flags[q.id] ? " flag" : "") + (i === index ? " now" : "");
       cell.textContent = String(i + 1);
-      cell.setAttribute("aria-label", "第" + (i + 1) + "题，" + (done ? "已作答" : "未作答") + (flags[q.id] ? "，已标记待查" : ""));
+      cell.setAttribute("aria-label", "第 " + (i + 1) + " 题，" + (done ? "已作答" : "未作答") + (flags[q.id] ? "，已标记待查" : ""));
       if (i === index) cell.setAttribute("aria-current", "step");
       else cell.removeAttribute("aria-current");
     });
