@@ -222,7 +222,7 @@ def jump(page: Any, n: int) -> None:
     page.get_by_role("button", name="答题卡").tap()
     sheet = page.get_by_role("dialog", name="答题卡")
     expect(sheet).to_be_visible()
-    sheet.get_by_role("button", name=re.compile(f"^第{n}题")).tap()
+    sheet.get_by_role("button", name=re.compile(f"^第 {n} 题")).tap()
     expect(sheet).to_be_hidden()
 
 
@@ -451,7 +451,7 @@ def test_second_phone_continues_and_the_first_learns_it_is_over(
     sign_in(second, s.username, "Passw0rd2024")
     card = second.get_by_role("link", name=re.compile(s.quiz_title))
     expect(card).to_contain_text("继续答题")  # the card of an attempt in progress goes straight in
-    expect(card).to_contain_text(re.compile(r"剩余 (9|10)分"))  # with its own time left
+    expect(card).to_contain_text(re.compile(r"剩余 (9|10) 分"))  # with its own time left
     card.click()
     expect(second.locator(".qnum")).to_be_visible()
     jump(second, 1)
