@@ -49,16 +49,41 @@ def format_local(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 
 def format_duration(seconds: int | None) -> str:
-    """ "12分05秒" — how time used and limits read on the pages."""
+    """ "12 分 05 秒", "15 分钟", "1 小时 05 分" — limits and time used in words.
+
+    The one spacing rule of the pages: a number is followed by a space before its Chinese unit
+    ("45 分", "3 人", "15 分钟"), never "15分钟".
+    """
     if seconds is None:
         return ""
     minutes, secs = divmod(int(seconds), 60)
     hours, minutes = divmod(minutes, 60)
     if hours:
-        return f"{hours}小时{minutes:02d}分" if minutes else f"{hours}小时"
+        return f"{hours} 小时 {minutes:02d} 分" if minutes else f"{hours} 小时"
     if minutes:
-        return f"{minutes}分{secs:02d}秒" if secs else f"{minutes}分钟"
-    return f"{secs}秒"
+        return f"{minutes} 分 {secs:02d} 秒" if secs else f"{minutes} 分钟"
+    return f"{secs} 秒"
+
+
+def format_clock(seconds: float | None) -> str:
+    """Time used as a clock reads, 分:秒 ("12:05"; "1:02:05" past an hour), for tables and the
+    leader's statistics where many times are compared; "—" when there is none."""
+    if seconds is None:
+        return "—"
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def format_day(moment: datetime | None, today: datetime | None = None) -> str:
+    """A date without the time in the one date form: "12月7日" ("2025年12月7日" when not this
+    year); empty for None."""
+    local = to_local(moment)
+    if local is None:
+        return ""
+    this_year = to_local(today or now()).year  # type: ignore[union-attr]
+    text = f"{local.month}月{local.day}日"
+    return text if local.year == this_year else f"{local.year}年{text}"
 
 
 def format_when(moment: datetime | None, today: datetime | None = None) -> str:

@@ -417,10 +417,10 @@ def test_shortfalls_name_the_section_and_the_numbers(ctx: None) -> None:
     bank = make_bank(per_type=3, categories=("党史",))
     quiz = make_quiz(make_campaign(), bank, sections=(("single", 20, "1"), ("judge", 2, "1")))
     quiz.sections[0].categories = ["党史"]
-    assert papers.shortfalls(quiz) == ["单选·党史 需要20题，题库只有3题"]
+    assert papers.shortfalls(quiz) == ["单选·党史 需要 20 题，题库只有 3 题"]
     quiz.sections[0].count = 3
     assert papers.shortfalls(quiz) == []
     # two sections drawing from the same pool must not count the same questions twice
     quiz.sections[1].question_type = "single"
     quiz.sections[1].count = 1
-    assert papers.shortfalls(quiz) == ["单选 需要1题，题库（与其他部分共用后）只有0题"]
+    assert papers.shortfalls(quiz) == ["单选 需要 1 题，题库（与其他部分共用后）只有 0 题"]

@@ -131,9 +131,9 @@ def test_account_is_locked_after_five_failures_even_for_the_right_password(
     locked = sign_in(client, person)  # the right password, but the account is locked
     assert locked.status_code == 429
     assert "登录失败次数过多" in locked.get_data(as_text=True)
-    assert "15分钟后再试" in locked.get_data(as_text=True)
+    assert "15 分钟后再试" in locked.get_data(as_text=True)
     clock.advance(minutes=10)
-    assert "5分钟后再试" in sign_in(client, person).get_data(as_text=True)
+    assert "5 分钟后再试" in sign_in(client, person).get_data(as_text=True)
     clock.advance(minutes=6)
     assert sign_in(client, person).status_code == 302
 

@@ -56,7 +56,7 @@ def test_retire_needs_an_empty_branch(tree: dict[str, Branch]) -> None:
     with pytest.raises(branches.BranchError, match="下级部门"):
         branches.retire_branch(tree["bgs"])
     make_user(branch=tree["group"])
-    with pytest.raises(branches.BranchError, match="1名在用人员"):
+    with pytest.raises(branches.BranchError, match="1 名在用人员"):
         branches.retire_branch(tree["group"])
     branches.retire_branch(tree["xx"])
     assert tree["xx"].active is False

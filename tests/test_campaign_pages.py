@@ -134,7 +134,7 @@ def test_create_a_campaign_in_beijing_time(
         assert campaign.created_by is not None
     listing = page(organizer_client.get(f"{BASE}/"))
     assert "纪律教育月知识竞答" in listing and "草稿" in listing
-    assert "2026-07-01 09:00 至 2026-07-10 18:00" in listing and "0 项竞答" in listing
+    assert "7月1日 09:00 至 7月10日 18:00" in listing and "0 项竞答" in listing
 
 
 def test_closing_before_opening_is_refused(app: Flask, organizer_client: FlaskClient) -> None:
@@ -200,7 +200,7 @@ def test_build_a_quiz_with_sections_and_see_max_score_and_shortfalls(
         },
         follow_redirects=True,
     )
-    assert "单选·党章 需要20题，题库只有5题" in page(response)
+    assert "单选·党章 需要 20 题，题库只有 5 题" in page(response)
     with app.app_context():
         judge_ids = list(
             db.session.scalars(
@@ -216,7 +216,7 @@ def test_build_a_quiz_with_sections_and_see_max_score_and_shortfalls(
     )
     shown = page(organizer_client.get(url))
     assert "满分 <strong>43.00</strong> 分" in shown  # 20 × 2 + 2 × 1.5
-    assert "单选·党章 需要20题，题库只有5题" in shown
+    assert "单选·党章 需要 20 题，题库只有 5 题" in shown
     assert "指定题目 2题 × 1.5分" in shown
     with app.app_context():
         sections = db.session.scalars(sa.select(QuizSection).order_by(QuizSection.position)).all()
@@ -261,7 +261,7 @@ def test_publish_refused_with_the_shortfall_and_nothing_changes(
     response = organizer_client.post(f"{BASE}/{campaign_id}/publish", follow_redirects=True)
     shown = page(response)
     assert "暂不能发布" in shown
-    assert "“第一轮”：单选 需要20题，题库只有5题" in shown
+    assert "“第一轮”：单选 需要 20 题，题库只有 5 题" in shown
     with app.app_context():
         campaign = get_campaign(campaign_id)
         assert campaign.status == CampaignStatus.DRAFT and campaign.published_at is None

@@ -352,7 +352,7 @@ def test_a_paper_whose_total_overflows_is_refused_at_save_and_publish(
         data={"question_type": "multiple", "count": "71", "points": "9999.99", "bank_ids": bank_id},
     )
     page = response.get_data(as_text=True)
-    assert response.status_code == 200 and "超过上限999999.99分" in page
+    assert response.status_code == 200 and "超过上限 999999.99 分" in page
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(QuizSection)) == 1
         # a paper made some other way (an older version, the shell) is refused at publishing

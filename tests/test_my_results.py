@@ -242,7 +242,7 @@ def test_home_lists_what_to_do_first_with_time_left_and_pass_or_fail(
     home = client.get("/").get_data(as_text=True)
     todo_part, done_part = home.split('id="done-title"')
     assert todo_part.index("进行中的竞答") < todo_part.index("明天截止的竞答")  # due first
-    assert "剩余 11分55秒" in todo_part and "继续答题" in todo_part
+    assert "剩余 11 分 55 秒" in todo_part and "继续答题" in todo_part
     assert "due-soon" in todo_part and "开始答题" in todo_part
     assert "没及格的竞答" in done_part and "未及格 · 5 分" in done_part
     assert "还可作答 1 次" in done_part and "state-fail" in done_part

@@ -73,7 +73,7 @@ def test_preview_bad_answer_is_a_message_not_a_500(
     url = f"{BASE}/{setup['campaign']}/quizzes/{setup['quiz']}/preview"
     result = organizer_client.post(url, data={"seed": "7", "q1": "Z"})
     assert result.status_code == 200
-    assert "第1题：" in text(result)
+    assert "第 1 题：" in text(result)
 
 
 def test_other_organizer_gets_403_on_every_extra(

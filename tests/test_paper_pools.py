@@ -78,7 +78,7 @@ def test_a_retired_question_is_never_drawn_after_it_is_retired(ctx: None) -> Non
     try:
         attempts.start_attempt(quiz, make_user(), T0, GRACE)
     except attempts.AttemptError as exc:  # 2 judge questions left for 3 places
-        assert exc.status == 409 and "只有2题" in exc.message
+        assert exc.status == 409 and "只有 2 题" in exc.message
     else:
         raise AssertionError("drew from a stale pool")
 

@@ -288,7 +288,7 @@ def test_admin_edits_rules_on_a_page(admin_client: FlaskClient, app: Flask) -> N
     page = admin_client.get("/points/rules")
     assert page.status_code == 200
     text = page.get_data(as_text=True)
-    assert "可以修改" in text and "每5分钟1分" in text
+    assert "可以修改" in text and "每 5 分钟 1 分" in text
     bad = admin_client.post(
         "/points/rules",
         data={

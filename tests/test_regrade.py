@@ -95,7 +95,7 @@ def test_corrected_key_changes_scores_only_after_the_explicit_regrade(
         assert db.session.get(Attempt, done_id).score == Decimal("5.00")  # type: ignore[union-attr]
     url = f"{BASE}/{campaign_id}/quizzes/{quiz_id}/regrade"
     listing = organizer_client.get(url).get_data(as_text=True)
-    assert "单选题0" in listing and "第1版 → 题库当前：第2版" in listing
+    assert "单选题0" in listing and "第 1 版 → 题库当前：第 2 版" in listing
     assert "已交卷 1 份" in listing and "作答中 1 份（暂不处理）" in listing
     assert "按新答案重新评分" in listing
     overview = organizer_client.get(f"{BASE}/{campaign_id}").get_data(as_text=True)

@@ -144,7 +144,7 @@ def test_counts_per_branch_with_overdue_and_the_not_yet_list(world: dict) -> Non
     rows = {r.branch.name: r.counts for r in after.rows}
     assert (rows["办公室"].expected, rows["办公室"].overdue, rows["办公室"].approved) == (2, 1, 1)
     assert rows["测试局"].expected == 3  # the root rolls its subtree up
-    assert after.missing_text == "办公室（1人）：李四"
+    assert after.missing_text == "办公室（1 人）：李四"
     # a leader of 党建科 sees only 党建科
     leader = make_user(roles=["leader"], scope=world["party"])
     scoped = figures.requirement_figures(req, DUE, access.scope_branch_ids(leader))
@@ -304,7 +304,7 @@ def test_pages_write_submit_return_revise_approve(app: Flask, site: dict[str, in
     with app.app_context():
         report_id = db.session.scalar(sa.select(StudyReport.id))
     overview = boss.get(f"/reports/{rid}").get_data(as_text=True)
-    assert "从未登录" in overview and "办公室（1人）：从未登录" in overview
+    assert "从未登录" in overview and "办公室（1 人）：从未登录" in overview
     assert (
         boss.post(
             f"/reports/r/{report_id}", data={"decision": "returned", "comment": ""}
@@ -323,7 +323,7 @@ def test_pages_write_submit_return_revise_approve(app: Flask, site: dict[str, in
     )
     assert boss.post(f"/reports/r/{report_id}", data={"decision": "approved"}).status_code == 302
     history = boss.get(f"/reports/r/{report_id}").get_data(as_text=True)
-    assert "第1稿" in history and "第2稿" in history and "请补充具体做法" in history
+    assert "第 1 稿" in history and "第 2 稿" in history and "请补充具体做法" in history
     after = writer.put(f"/api/v1/reports/{rid}/draft", json={"body": "改", "seq": 20})
     assert after.status_code == 409 and "已通过" in after.get_json()["error"]
     me = writer.get("/my").get_data(as_text=True)

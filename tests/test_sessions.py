@@ -169,9 +169,9 @@ def test_the_lock_belongs_to_the_account_whatever_name_is_typed(app: Flask, pers
 def test_wrong_guesses_say_how_many_tries_are_left(app: Flask, person: str) -> None:
     client = app.test_client()
     first = client.post("/login", data={"username": person, "password": "nope"})
-    assert "还可尝试4次" in first.get_data(as_text=True)
+    assert "还可尝试 4 次" in first.get_data(as_text=True)
     unknown = client.post("/login", data={"username": "nobody", "password": "nope"})
-    assert "登录名或密码错误，还可尝试4次" in unknown.get_data(as_text=True)
+    assert "登录名或密码错误，还可尝试 4 次" in unknown.get_data(as_text=True)
 
 
 def test_an_unknown_name_costs_a_password_check_too(

@@ -365,7 +365,7 @@ def test_not_participated_lists_people_who_never_signed_in(world: World) -> None
     want = expected_rows(w)
     assert len(names) == want[w.root.id]["expected"] - want[w.root.id]["finished"]
     finance = next(g for g in groups if g.branch_id == w.finance.id)
-    assert finance.line.startswith(f"财务处（{len(finance.people)}人）：")
+    assert finance.line.startswith(f"财务处（{len(finance.people)} 人）：")
     assert "、".join(n for n, _ in finance.people) in finance.line
     assert stats.missing_text(groups).count("\n") == len(groups) - 1
     del f

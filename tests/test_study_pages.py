@@ -362,7 +362,7 @@ def test_heartbeats_through_the_page_endpoint_finish_an_article(
     forged = employee_client.post(
         url, json={"page": "p", "seq": 1, "active": True, "seconds": 9999}
     )
-    assert forged.json["credited"] == 30 and forged.json["status"] == "已学 30秒 / 要求 1分钟"
+    assert forged.json["credited"] == 30 and forged.json["status"] == "已学 30 秒 / 要求 1 分钟"
     clock.advance(seconds=30)
     done = employee_client.post(url, json={"page": "p", "seq": 2, "active": True, "end_seen": True})
     assert done.json == {**done.json, "done": True, "status": "已完成", "seconds": 60}

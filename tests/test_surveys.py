@@ -248,7 +248,7 @@ def test_notice_is_shown_before_answering_and_a_submission_is_thanked(
     sign_in(client, name)
     page = client.get(f"/surveys/{sid}").get_data(as_text=True)
     notice = page.index("本问卷匿名")
-    assert "少于5人的部门合并到上级部门显示" in page
+    assert "少于 5 人的部门合并到上级部门显示" in page
     assert notice < page.index("提交问卷") and notice < page.index("满意吗")
     with app.app_context():
         form = form_for(db.session.get(Survey, sid), text="多组织交流")

@@ -31,7 +31,7 @@ def test_draft_and_other_audiences_are_invisible(app: Flask, client: FlaskClient
     assert client.get(f"/quizzes/{theirs}").status_code == 404
     assert client.post(f"/quizzes/{theirs}/start").status_code == 404
     page = client.get(f"/quizzes/{mine}").get_data(as_text=True)
-    assert "保密竞答" in page and "开始答题" in page and "10分钟" in page
+    assert "保密竞答" in page and "开始答题" in page and "10 分钟" in page
 
 
 def test_start_resume_and_result_with_review(app: Flask, client: FlaskClient) -> None:

@@ -171,7 +171,7 @@ def _lock(key: str, until: datetime) -> None:
 def _locked_message(until: datetime, moment: datetime) -> SignInResult:
     minutes = _minutes_left(until, moment)
     return SignInResult(
-        None, f"登录失败次数过多，已暂时锁定，请{minutes}分钟后再试", throttled=True
+        None, f"登录失败次数过多，已暂时锁定，请 {minutes} 分钟后再试", throttled=True
     )
 
 
@@ -245,10 +245,10 @@ def finish_sign_in(
             return SignInResult(
                 None,
                 f"登录名或密码错误。失败次数过多，已暂时锁定，"
-                f"请{_minutes_left(moment + policy.window, moment)}分钟后再试",
+                f"请 {_minutes_left(moment + policy.window, moment)} 分钟后再试",
                 remaining=0,
             )
-        return SignInResult(None, f"登录名或密码错误，还可尝试{remaining}次", remaining=remaining)
+        return SignInResult(None, f"登录名或密码错误，还可尝试 {remaining} 次", remaining=remaining)
     if not user.active:
         return SignInResult(None, "该账号已停用，请联系管理员")
     db.session.execute(sa.delete(LoginFailure).where(LoginFailure.key == ticket.account_key))

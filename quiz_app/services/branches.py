@@ -70,12 +70,12 @@ def retire_branch(branch: Branch) -> None:
         sa.select(sa.func.count()).where(Branch.parent_id == branch.id, Branch.active)
     )
     if active_children:
-        raise BranchError(f"“{branch.name}”下还有{active_children}个未撤销的下级部门，请先处理")
+        raise BranchError(f"“{branch.name}”下还有 {active_children} 个未撤销的下级部门，请先处理")
     people = db.session.scalar(
         sa.select(sa.func.count()).where(User.branch_id == branch.id, User.active)
     )
     if people:
-        raise BranchError(f"“{branch.name}”下还有{people}名在用人员，请先调整其所属部门")
+        raise BranchError(f"“{branch.name}”下还有 {people} 名在用人员，请先调整其所属部门")
     branch.active = False
 
 

@@ -247,7 +247,7 @@ def grade_preview(quiz: Quiz, paper: list[PreviewItem], form: Any) -> Decimal:
                 rev.type, _answer_from(item, values), len(rev.options), len(rev.blanks or [])
             )
         except grading.AnswerShapeError as exc:
-            item.problem = f"第{item.number}题：{exc}"
+            item.problem = f"第 {item.number} 题：{exc}"
             item.answer = None
         item.score, item.correct = grading.grade(
             rev, item.answer, item.points, quiz.multiple_scoring

@@ -82,7 +82,7 @@ def total_problem(quiz: Quiz) -> str | None:
     limit = numeric_max(Attempt.max_score)
     total = sum((Decimal(s.points or 0) * s.size for s in quiz.sections), Decimal(0))
     if total > limit:
-        return f"试卷总分为{total:f}分，超过上限{limit:f}分，请减少题数或每题分值"
+        return f"试卷总分为 {total:f} 分，超过上限 {limit:f} 分，请减少题数或每题分值"
     return None
 
 
@@ -116,7 +116,7 @@ def shortfalls(quiz: Quiz) -> list[str]:
         elif available < s.count:
             shared = "（与其他部分共用后）" if available < len(pool) else ""
             problems.append(
-                f"{section_label(s)} 需要{s.count}题，题库{shared}只有{max(available, 0)}题"
+                f"{section_label(s)} 需要 {s.count} 题，题库{shared}只有 {max(available, 0)} 题"
             )
         taken.append((pool, s.count))
     return problems
@@ -138,7 +138,7 @@ def draw_paper(quiz: Quiz, rng: random.Random) -> list[DrawnQuestion]:
     for s in _draw_order([s for s in quiz.sections if not s.is_fixed], pools):
         candidates = [q for q in pools[s.id] if q not in used]
         if len(candidates) < s.count:
-            raise ValueError(f"{section_label(s)} 需要{s.count}题，题库只有{len(candidates)}题")
+            raise ValueError(f"{section_label(s)} 需要 {s.count} 题，题库只有 {len(candidates)} 题")
         picked = rng.sample(candidates, s.count)
         used.update(picked)
         chosen[s.id] = picked

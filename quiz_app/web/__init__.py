@@ -236,6 +236,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["duration"] = clock.format_duration
     app.jinja_env.filters["points"] = format_points
     app.jinja_env.filters["when"] = clock.format_when
+    app.jinja_env.filters["day"] = clock.format_day
+    app.jinja_env.filters["mmss"] = clock.format_clock
 
     @app.context_processor
     def _globals() -> dict[str, Any]:

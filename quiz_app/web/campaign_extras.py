@@ -3,16 +3,28 @@ export. Kept beside web/campaigns.py (already long); every organizer route check
 
 from __future__ import annotations
 
+import json
 import random
 from typing import Any
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 
-from quiz_app.clock import to_local
+from quiz_app.clock import now, to_local
 from quiz_app.extensions import db
 from quiz_app.models import Campaign, CampaignStatus
-from quiz_app.services import access, audit, campaign_extras, campaigns
+from quiz_app.services import access, audit, campaign_extras, campaigns, review
+from quiz_app.services import trial as trial_service
 from quiz_app.services.importing import DIFFICULTIES
 from quiz_app.services.meetings.checkin import qr_svg
 from quiz_app.services.textcheck import parse_id
@@ -76,6 +88,59 @@ def preview(campaign_id: int, quiz_id: int) -> Any:
         seed=seed,
         total=total,
         problems=[i.problem for i in paper if i.problem],
+    )
+
+
+@bp.get("/manage/campaigns/<int:campaign_id>/quizzes/<int:quiz_id>/trial")
+@role_required(access.can_organize)
+def trial(campaign_id: int, quiz_id: int) -> Any:
+    """试答: a fresh paper on the staff quiz page; nothing is written (services/trial.py)."""
+    campaign = _campaign_or_404(campaign_id)
+    quiz = _quiz_or_404(campaign, quiz_id)
+    moment = now()
+    try:
+        paper = trial_service.draw(quiz, current_user.id, moment)
+    except trial_service.TrialError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("campaigns.show", campaign_id=campaign.id))
+    return render_template(
+        "campaigns/trial.html",
+        campaign=campaign,
+        quiz=quiz,
+        paper=trial_service.payload(quiz, paper, moment),
+        token=trial_service.encode(paper, current_app.secret_key or ""),
+    )
+
+
+@bp.post("/manage/campaigns/<int:campaign_id>/quizzes/<int:quiz_id>/trial")
+@role_required(access.can_organize)
+def trial_result(campaign_id: int, quiz_id: int) -> Any:
+    """试答 handed in: graded by the staff rules and shown with its review, then forgotten."""
+    campaign = _campaign_or_404(campaign_id)
+    quiz = _quiz_or_404(campaign, quiz_id)
+    moment = now()
+    try:
+        paper = trial_service.decode(
+            request.form.get("token", ""), current_app.secret_key or "", quiz, current_user.id
+        )
+        answers = json.loads(request.form.get("answers", "{}")[:200_000] or "{}")
+    except trial_service.TrialError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("campaigns.show", campaign_id=campaign.id))
+    except ValueError:
+        flash("试答的答案无法读取，请重新试答。", "error")
+        return redirect(url_for("campaigns.show", campaign_id=campaign.id))
+    result = trial_service.grade(
+        quiz, paper, answers, moment, by_clock=request.form.get("auto") == "1"
+    )
+    questions = review.from_payload(result.payload)
+    return render_template(
+        "campaigns/trial_result.html",
+        campaign=campaign,
+        quiz=quiz,
+        result=result,
+        questions=questions,
+        summary=review.summary(questions),
     )
 
 

@@ -14,7 +14,6 @@ from flask import Blueprint, abort, render_template, request, send_file
 from flask_login import current_user
 
 from quiz_app import clock
-from quiz_app.clock import format_duration
 from quiz_app.services import stats
 from quiz_app.services.branches import full_name
 from quiz_app.services.stats import year, yearreport
@@ -174,7 +173,6 @@ def campaign(campaign_id: int) -> Any:
         "rank_by": stats.RANK_BY,
         "pct": stats.pct,
         "few": stats.FEW_PEOPLE,
-        "duration": format_duration,
         "branch_arg": request.args.get("branch", ""),
     }
     if quiz is not None:

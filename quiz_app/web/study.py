@@ -134,10 +134,8 @@ def _status_text(beat: studytime.Beat) -> str:
     if beat.done:
         return "已完成"
     if beat.required:
-        return (
-            f"已学 {format_duration(beat.seconds) or '0秒'} / 要求 {format_duration(beat.required)}"
-        )
-    return f"已学 {format_duration(beat.seconds) or '0秒'}"
+        return f"已学 {format_duration(beat.seconds) or '0 秒'} / 要求 {format_duration(beat.required)}"
+    return f"已学 {format_duration(beat.seconds) or '0 秒'}"
 
 
 @bp.post("/materials/<int:material_id>/beat")

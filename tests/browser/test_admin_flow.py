@@ -54,8 +54,18 @@ def test_people_list_and_bulk_deactivate_on_a_phone(
     expect(table.locator("tr", has_text="周敏")).to_have_count(0)  # active people only, by default
     expect(table.locator("tr", has_text="张伟")).to_contain_text(re.compile(r"12月7日 \d\d:\d\d"))
     expect(table.locator("tr", has_text="赵磊")).to_contain_text("组织者")
+    # One card per person on a phone: nothing scrolls sideways, each figure says what it is.
+    wrap = page.locator(".table-wrap")
+    assert wrap.evaluate("w => w.scrollWidth <= w.clientWidth")
+    assert page.evaluate("document.documentElement.scrollWidth <= 375")
+    expect(table.locator("thead")).to_have_css("position", "absolute")  # still read aloud
+    card = table.locator("tr", has_text="赵磊").bounding_box()
+    assert card and card["width"] <= 375 and card["height"] > 90  # stacked, not one wide row
     axe_check(page, "people list")
     shot(page, "50-admin-people-list")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    expect(table.locator("thead")).not_to_have_css("position", "absolute")  # the desktop table
+    page.set_viewport_size({"width": 375, "height": 667})
 
     page.get_by_label("角色").select_option("employee")
     page.get_by_label("状态").select_option("all")

@@ -221,7 +221,7 @@ def test_leader_sees_their_branches_figures(
     names = {n for r in table_rows(missing.locator("table")) for n in r[2].split("、")}
     assert names == {"赵敏", "刘洋"}
     text = missing.get_by_label("未完成名单文字").input_value()
-    assert "综合科（1人）：赵敏" in text and "执法科（1人）：刘洋" in text
+    assert "综合科（1 人）：赵敏" in text and "执法科（1 人）：刘洋" in text
     for absent in ("王芳", "李强", "陈刚", "孙丽", "周涛", "马局长"):
         assert absent not in text
         expect(missing.get_by_text(absent)).to_have_count(0)

@@ -61,7 +61,7 @@ def test_preview_takes_the_paper_and_counts_nowhere(
     ids = _seed(seed, "pv")
     sign_in(page, "org_pv", PASSWORD)
     page.goto(f"/manage/campaigns/{ids['campaign']}")
-    page.get_by_role("link", name="预览试卷 / 试答").click()
+    page.get_by_role("link", name="预览试卷").click()
     expect(page.get_by_text("这是预览，不计入任何成绩、统计和积分。")).to_be_visible()
     expect(page.locator("fieldset.preview-q")).to_have_count(3)
     # Factory keys: single → B (“乙”), judge → 正确.
@@ -76,6 +76,65 @@ def test_preview_takes_the_paper_and_counts_nowhere(
     assert (
         _counted(seed, ids["quiz"]) == 0
     )  # no attempt, so nothing to tally, rank or show in 我的成绩
+
+
+def test_trial_on_the_staff_quiz_page_counts_nowhere(
+    page: Any, new_page: Callable[[], Any], seed: Callable[[], Any], axe_check: Callable[..., Any]
+) -> None:
+    """试答 of a published campaign: the organizer answers on the staff quiz page (timer, answer
+    sheet, 上一题/下一题), hands in, sees the graded review; the not-yet list and the leader's
+    statistics read the same before and after."""
+    from quiz_app.extensions import db
+    from quiz_app.models import Branch, Campaign
+    from tests import factories
+
+    ids = _seed(seed, "tr")
+    with seed():
+        campaign = db.session.get(Campaign, ids["campaign"])
+        assert campaign is not None
+        campaign.status = "published"
+        branch = db.session.scalar(sa.select(Branch).where(Branch.name == "保密办tr"))
+        factories.make_user("lead_tr", real_name="马局长", branch=branch, roles=["leader"])
+    leader = new_page()
+    sign_in(leader, "lead_tr", PASSWORD)
+    leader.goto(f"/dashboard/campaigns/{ids['campaign']}")
+    stats_before = leader.locator("main").inner_text()
+    sign_in(page, "org_tr", PASSWORD)
+    participation = f"/manage/campaigns/{ids['campaign']}/quizzes/{ids['quiz']}/participation"
+    page.goto(participation)
+    not_yet_before = page.locator("main").inner_text()
+    assert "0 / 3 人已完成" in not_yet_before  # the organizer is in the audience too
+    assert "周组织" in not_yet_before
+
+    page.goto(f"/manage/campaigns/{ids['campaign']}")
+    page.get_by_role("link", name="试答", exact=True).first.click()
+    expect(page.locator("#trial-note")).to_contain_text("不计入任何成绩")
+    expect(page.locator(".qz-save")).to_have_text("试答，不计成绩")
+    expect(page.get_by_role("button", name="上一题")).to_be_visible()
+    # Factory keys: single → 乙, judge → 正确. Answer the singles right and the judge wrong.
+    for _ in range(3):
+        card = page.locator(".qcard")
+        if card.get_by_text("乙", exact=False).count():
+            card.locator("label.qz-opt", has_text="乙").click()
+        else:
+            card.locator("label.qz-opt", has_text="错误").click()
+        if _ == 1:
+            axe_check(page, "trial quiz page")
+            shot(page, "30b-organizer-trial-quiz")
+        page.locator(".nav-next").click()  # 下一题; on the last question it asks to hand in
+    page.get_by_role("button", name="确认交卷").click()
+    page.wait_for_url(re.compile(r"/trial$"))
+    expect(page.locator("#trial-result")).to_contain_text("10 / 12 分")
+    expect(page.locator(".review-item")).to_have_count(3)
+    expect(page.locator(".review-item.wrong")).to_contain_text("正确答案")
+    axe_check(page, "trial result")
+    shot(page, "30c-organizer-trial-result")
+
+    page.goto(participation)
+    assert page.locator("main").inner_text() == not_yet_before
+    leader.reload()
+    assert leader.locator("main").inner_text() == stats_before
+    assert _counted(seed, ids["quiz"]) == 0
 
 
 def test_share_code_signs_in_and_lands_on_the_quiz(

@@ -244,8 +244,12 @@ def test_organizer_builds_a_bank_and_publishes_a_campaign(
     page.get_by_role("button", name="保存").tap()
     expect(page.get_by_text(f"已创建活动“{CAMPAIGN_TITLE}”（草稿）")).to_be_visible()
     facts = page.locator("dl.facts")
-    expect(facts).to_contain_text(re.compile(rf"开始\s*{opens:%Y-%m-%d %H:%M}\s*北京时间"))
-    expect(facts).to_contain_text(re.compile(rf"结束\s*{closes:%Y-%m-%d %H:%M}\s*北京时间"))
+    expect(facts).to_contain_text(
+        re.compile(rf"开始\s*{opens.month}月{opens.day}日 {opens:%H:%M}\s*北京时间")
+    )
+    expect(facts).to_contain_text(
+        re.compile(rf"结束\s*{closes.month}月{closes.day}日 {closes:%H:%M}\s*北京时间")
+    )
     expect(facts).to_contain_text("城区分局")
     expect(facts).to_contain_text("共 2 人")
     expect(page.get_by_role("heading", name=re.compile(CAMPAIGN_TITLE))).to_contain_text("草稿")

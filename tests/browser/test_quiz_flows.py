@@ -222,7 +222,7 @@ def jump(page: Any, n: int) -> None:
     page.get_by_role("button", name="答题卡").tap()
     sheet = page.get_by_role("dialog", name="答题卡")
     expect(sheet).to_be_visible()
-    sheet.get_by_role("button", name=re.compile(f"^第{n}题")).tap()
+    sheet.get_by_role("button", name=re.compile(f"^第 {n} 题")).tap()
     expect(sheet).to_be_hidden()
 
 
@@ -307,10 +307,10 @@ def test_employee_takes_a_quiz_on_a_phone(
     page.get_by_role("button", name="答题卡").tap()
     sheet = page.get_by_role("dialog", name="答题卡")
     expect(sheet.get_by_text("已答 5 题 · 未答 3 题 · 标记 1 题")).to_be_visible()
-    expect(sheet.get_by_role("button", name="第7题，已作答")).to_be_focused()
+    expect(sheet.get_by_role("button", name="第 7 题，已作答")).to_be_focused()
     axe_check(page, "answer sheet")
     shot(page, "04-answer-sheet")
-    sheet.get_by_role("button", name="第3题，未作答").tap()
+    sheet.get_by_role("button", name="第 3 题，未作答").tap()
     at(page, 3, total, "单选")
     page.get_by_role("button", name="☆ 标记待查").tap()
     expect(page.get_by_role("button", name="★ 已标记待查")).to_have_attribute(
@@ -451,7 +451,7 @@ def test_second_phone_continues_and_the_first_learns_it_is_over(
     sign_in(second, s.username, "Passw0rd2024")
     card = second.get_by_role("link", name=re.compile(s.quiz_title))
     expect(card).to_contain_text("继续答题")  # the card of an attempt in progress goes straight in
-    expect(card).to_contain_text(re.compile(r"剩余 (9|10)分"))  # with its own time left
+    expect(card).to_contain_text(re.compile(r"剩余 (9|10) 分"))  # with its own time left
     card.click()
     expect(second.locator(".qnum")).to_be_visible()
     jump(second, 1)

@@ -81,14 +81,14 @@ def test_employee_writes_is_returned_revises_and_earns_points(
     shot(me, "11-report-write")
     me.get_by_role("button", name="提交").tap()
     expect(me.get_by_text("已提交，等待审阅")).to_be_visible()
-    expect(me.get_by_text("第1稿")).to_be_visible()
+    expect(me.get_by_text("第 1 稿")).to_be_visible()
 
     # The organizer returns it with a comment.
     org = new_page()
     sign_in(org, "rp_org", PASSWORD)
     org.goto(f"/reports/{rid}")
     expect(org.get_by_role("region", name="各部门报送情况", exact=True)).to_contain_text("办公室")
-    expect(org.locator("#copy-text")).to_have_value("办公室（1人）：李强")
+    expect(org.locator("#copy-text")).to_have_value("办公室（1 人）：李强")
     axe_check(org, "requirement overview")
     org.get_by_role("link", name="张敏").tap()
     expect(org.get_by_role("heading", name="张敏的报告")).to_be_visible()
@@ -104,7 +104,7 @@ def test_employee_writes_is_returned_revises_and_earns_points(
     me.get_by_label("报告正文").fill(FIRST + ADDED)
     expect(state).to_have_text("已保存", timeout=8000)
     me.get_by_role("button", name="提交").tap()
-    expect(me.get_by_text("第2稿")).to_be_visible()
+    expect(me.get_by_text("第 2 稿")).to_be_visible()
 
     # Approved; both versions stay on record.
     org.goto(f"/reports/{rid}")
@@ -115,7 +115,7 @@ def test_employee_writes_is_returned_revises_and_earns_points(
 
     me.reload()
     expect(me.get_by_text("报告已通过审阅，不能再修改。")).to_be_visible()
-    expect(me.get_by_text("第1稿")).to_be_visible()
+    expect(me.get_by_text("第 1 稿")).to_be_visible()
     expect(me.get_by_label("报告正文")).to_have_count(0)
     me.goto("/")
     me.get_by_role("link", name="我的学习").tap()

@@ -75,7 +75,7 @@ def test_employee_studies_an_article_to_completion(
 
     page.get_by_role("link", name="保密法总则导读").click()
     status = page.locator("#study [data-role=status]")
-    expect(status).to_contain_text("要求 3秒")
+    expect(status).to_contain_text("要求 3 秒")
     axe_check(page, "article page")
     end = page.locator("#study-end")
     # read slowly: scroll a little at a time (each scroll is the activity the heartbeat needs)

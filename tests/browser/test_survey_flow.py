@@ -78,7 +78,7 @@ def test_employee_sees_the_notice_then_answers(
     page.get_by_role("link", name=TITLE).tap()
     notice = page.locator("#anonymity-notice")
     expect(notice).to_contain_text("本问卷匿名")
-    expect(notice).to_contain_text("少于5人的部门合并到上级部门显示")
+    expect(notice).to_contain_text("少于 5 人的部门合并到上级部门显示")
     first_question = page.locator(".survey-q").first
     assert notice.bounding_box()["y"] < first_question.bounding_box()["y"]
     assert notice.bounding_box()["y"] < 667  # on the first screen, before any question is answered

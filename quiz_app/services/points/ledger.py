@@ -102,7 +102,7 @@ def award(
     if rule.daily_cap is not None:
         room = max(0, rule.daily_cap - day_total(user_id, activity, day))
         if points > room:
-            points, note = room, f"已达每日上限{rule.daily_cap}分"
+            points, note = room, f"已达每日上限 {rule.daily_cap} 分"
     return _insert(
         {
             "user_id": user_id,

@@ -51,9 +51,9 @@ class Rule:
 
     @property
     def describe(self) -> str:
-        unit = f"每{self.per_minutes}分钟" if self.per_minutes else "每次"
-        cap = f"，每天最多{self.daily_cap}分" if self.daily_cap is not None else "，每天不限"
-        return f"{unit}{self.points}分{cap}"
+        unit = f"每 {self.per_minutes} 分钟" if self.per_minutes else "每次"
+        cap = f"，每天最多 {self.daily_cap} 分" if self.daily_cap is not None else "，每天不限"
+        return f"{unit} {self.points} 分{cap}"
 
 
 DEFAULTS: dict[str, Rule] = {

@@ -56,7 +56,7 @@ class Missing:
 
     @property
     def line(self) -> str:
-        return f"{self.branch.name}（{len(self.people)}人）：" + "、".join(self.people)
+        return f"{self.branch.name}（{len(self.people)} 人）：" + "、".join(self.people)
 
 
 @dataclass

@@ -98,7 +98,7 @@ class Missing:
 
     @property
     def line(self) -> str:
-        return f"{self.branch}（{len(self.people)}人）：" + "、".join(n for n, _ in self.people)
+        return f"{self.branch}（{len(self.people)} 人）：" + "、".join(n for n, _ in self.people)
 
 
 @dataclass

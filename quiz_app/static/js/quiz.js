@@ -16,7 +16,11 @@
     submit: root.dataset.submit,
     saveBase: root.dataset.saveBase,
     result: root.dataset.result,
-    csrf: root.dataset.csrf
+    csrf: root.dataset.csrf,
+    // 试答 (an organizer's trial): the paper is in the page, answers stay in the page, and 交卷
+    // posts them once to be graded; nothing is saved on the server before that.
+    trial: root.dataset.trial || null,
+    token: root.dataset.token || ""
   };
   var TYPES = { single: "单选", multiple: "多选", judge: "判断", blank: "填空" };
   var KEY = "quiz." + cfg.id + ".";
@@ -179,7 +183,20 @@
     if (leaving) return;
     leaving = true;
     forget();
+    if (cfg.trial) {
+      postTrial();
+      return;
+    }
     window.location.assign(cfg.result);
+  }
+  function postTrial() {
+    var form = h("form", { method: "post", action: cfg.trial, hidden: true });
+    var fields = { csrf_token: cfg.csrf, token: cfg.token, answers: JSON.stringify(answers), auto: autoFinish ? "1" : "" };
+    Object.keys(fields).forEach(function (k) {
+      form.appendChild(h("input", { type: "hidden", name: k, value: fields[k] }));
+    });
+    document.body.appendChild(form);
+    form.submit();
   }
 
   // The attempt ended without this page handing it in (time, an early close, another phone):
@@ -243,6 +260,14 @@
   }
 
   function pump() {
+    if (cfg.trial) {
+      // Nothing goes to the server before 交卷: the answers object is the whole record.
+      queue = [];
+      store("queue", queue);
+      updateStatus();
+      if (finishing) doSubmit();
+      return;
+    }
     if (sending || leaving || !queue.length) {
       updateStatus();
       if (!queue.length && finishing) doSubmit();
@@ -314,7 +339,10 @@
     if (!els.save) return;
     var text;
     var cls;
-    if (net.fatal) {
+    if (cfg.trial) {
+      text = "试答，不计成绩";
+      cls = "qz-save-ok";
+    } else if (net.fatal) {
       text = net.fatal;
       cls = "qz-save-bad";
     } else if ((queue.length || typing) && (navigator.onLine === false || !net.ok)) {
@@ -562,7 +590,7 @@
       var cell = q._cell;
       cell.className = "qz-cell" + (done ? " done" : "") + (flags[q.id] ? " flag" : "") + (i === index ? " now" : "");
       cell.textContent = String(i + 1);
-      cell.setAttribute("aria-label", "第" + (i + 1) + "题，" + (done ? "已作答" : "未作答") + (flags[q.id] ? "，已标记待查" : ""));
+      cell.setAttribute("aria-label", "第 " + (i + 1) + " 题，" + (done ? "已作答" : "未作答") + (flags[q.id] ? "，已标记待查" : ""));
       if (i === index) cell.setAttribute("aria-current", "step");
       else cell.removeAttribute("aria-current");
     });
@@ -731,6 +759,10 @@
 
   var submitting = false;
   function doSubmit() {
+    if (cfg.trial) {
+      goResult();
+      return;
+    }
     if (submitting || leaving) return;
     submitting = true;
     request("POST", cfg.submit, autoFinish ? { auto: true } : {}).then(
@@ -796,6 +828,15 @@
 
   function boot() {
     var sentAt = Date.now();
+    if (cfg.trial) {
+      var paper = document.getElementById("quiz-paper");
+      try {
+        start(JSON.parse(paper.textContent), sentAt);
+      } catch (e) {
+        failed("试卷载入失败，请刷新页面重新试答。");
+      }
+      return;
+    }
     request("GET", cfg.api).then(
       function (res) {
         if (res.ok) start(res.json, sentAt);
@@ -826,7 +867,7 @@
   // Back to the page (screen unlocked, app switched back): the server may have moved on — an
   // early close moves the deadline, another phone may have handed in. Re-read the clock and state.
   function resync() {
-    if (!data || finishing || leaving) return;
+    if (!data || finishing || leaving || cfg.trial) return;
     var sentAt = Date.now();
     request("GET", cfg.api).then(
       function (res) {

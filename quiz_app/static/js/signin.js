@@ -71,7 +71,7 @@
           if (res.status === 503 && tries < MAX_TRIES) {
             var wait = backoff(tries, parseInt(res.headers.get("Retry-After"), 10) || 2);
             tries += 1;
-            say("登录的人较多，正在排队，约" + Math.ceil(wait / 1000) + "秒后自动重试（第" + tries + "次）…");
+            say("登录的人较多，正在排队，约 " + Math.ceil(wait / 1000) + " 秒后自动重试（第 " + tries + " 次）…");
             return pause(wait).then(send);
           }
           if (res.redirected) {
