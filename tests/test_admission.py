@@ -254,4 +254,4 @@ def test_no_turn_in_time_is_a_503_and_does_not_count_as_a_failed_try(
     wrong = app.test_client().post(
         "/api/v1/tokens", json={"username": person, "password": "wrong-password"}
     )
-    assert wrong.status_code == 401 and "还可尝试4次" in wrong.get_json()["error"]
+    assert wrong.status_code == 401 and "还可尝试 4 次" in wrong.get_json()["error"]

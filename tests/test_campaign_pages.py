@@ -217,7 +217,7 @@ def test_build_a_quiz_with_sections_and_see_max_score_and_shortfalls(
     shown = page(organizer_client.get(url))
     assert "满分 <strong>43.00</strong> 分" in shown  # 20 × 2 + 2 × 1.5
     assert "单选·党章 需要 20 题，题库只有 5 题" in shown
-    assert "指定题目 2题 × 1.5分" in shown
+    assert "指定题目 2 题 × 1.5 分" in shown
     with app.app_context():
         sections = db.session.scalars(sa.select(QuizSection).order_by(QuizSection.position)).all()
         assert [s.title for s in sections] == ["一、单选题", "二、判断题"]

@@ -135,7 +135,7 @@ def start_attempt(
         running = _running(quiz, user)
         if running is not None and not overdue(running, moment, grace):
             return running, False
-        raise AttemptError(409, "no_attempts_left", f"您已作答{used}次，已用完全部作答机会")
+        raise AttemptError(409, "no_attempts_left", f"您已作答 {used} 次，已用完全部作答机会")
     seed = secrets.randbits(62)
     try:
         paper = papers.draw_paper(quiz, random.Random(seed))

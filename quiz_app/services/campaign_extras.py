@@ -30,7 +30,8 @@ from quiz_app.models import (
     QuizSection,
     User,
 )
-from quiz_app.services import branches, campaigns, grading, papers, xlsx_out
+from quiz_app.services import branches, grading, papers, xlsx_out
+from quiz_app.services.audience import audience_condition
 from quiz_app.services.importing import QuestionType
 
 OPTION_KEYS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -66,7 +67,7 @@ class Progress:
 
 def progress(campaign: Campaign) -> Progress:
     """People in the audience who have handed in every quiz of the campaign, of all of them."""
-    audience = campaigns.audience_condition(campaign)
+    audience = audience_condition(campaign)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(User).where(audience)) or 0
     quiz_ids = [q.id for q in campaign.quizzes]
     if not quiz_ids:
@@ -108,7 +109,7 @@ class NotYet:
 def not_yet(quiz: Quiz) -> NotYet:
     """Who in the audience has not handed in ``quiz``, grouped by branch in tree order."""
     campaign = quiz.campaign
-    audience = campaigns.audience_condition(campaign)
+    audience = audience_condition(campaign)
     final = sa.exists().where(
         Attempt.quiz_id == quiz.id,
         Attempt.user_id == User.id,

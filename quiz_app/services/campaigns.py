@@ -20,10 +20,7 @@ from quiz_app.models import (
     User,
 )
 from quiz_app.services import papers
-
-# The audience rule lives in services/audience.py; these names stay for the many callers that
-# ask campaigns.in_audience(user, campaign) (web/ and services/campaign_extras.py).
-from quiz_app.services.audience import audience_condition, in_audience  # noqa: F401
+from quiz_app.services.audience import in_audience
 
 
 class CampaignError(ValueError):

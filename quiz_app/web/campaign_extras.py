@@ -23,7 +23,7 @@ from flask_login import current_user, login_required
 from quiz_app.clock import now, to_local
 from quiz_app.extensions import db
 from quiz_app.models import Campaign, CampaignStatus
-from quiz_app.services import access, audit, campaign_extras, campaigns, review
+from quiz_app.services import access, audience, audit, campaign_extras, review
 from quiz_app.services import trial as trial_service
 from quiz_app.services.importing import DIFFICULTIES
 from quiz_app.services.meetings.checkin import qr_svg
@@ -51,7 +51,7 @@ def share(campaign_id: int) -> Any:
     if (
         campaign is None
         or campaign.status == CampaignStatus.DRAFT
-        or not campaigns.in_audience(current_user, campaign)
+        or not audience.in_audience(current_user, campaign)
     ):
         abort(404, description="这个活动不存在、尚未发布，或不面向您。")
     quiz = campaign_extras.landing_quiz(campaign)

@@ -333,11 +333,11 @@ def delete(campaign_id: int) -> Response:
 
 
 def _section_summary(section: QuizSection) -> str:
-    """ "单选·党史 10题 × 2分" — how a section reads in lists."""
+    """ "单选·党史 10 题 × 2 分" — how a section reads in lists."""
     points = f"{Decimal(section.points).normalize():f}"
     if section.is_fixed:
-        return f"指定题目 {section.size}题 × {points}分"
-    return f"{papers.section_label(section)} {section.size}题 × {points}分"
+        return f"指定题目 {section.size} 题 × {points} 分"
+    return f"{papers.section_label(section)} {section.size} 题 × {points} 分"
 
 
 # --- participation -----------------------------------------------------------------------------

@@ -274,7 +274,7 @@ def test_organizer_builds_a_bank_and_publishes_a_campaign(
     section = page.locator("ol.sections > li")
     expect(section).to_have_count(1)
     expect(section).to_contain_text("一、单选题")
-    expect(section).to_contain_text("3题 × 5分")
+    expect(section).to_contain_text("3 题 × 5 分")
     expect(section).to_contain_text("符合条件的在用题目 4 道")
     expect(page.locator(".max-score")).to_contain_text("15")
     expect(page.get_by_role("alert")).to_have_count(0)  # no shortfall
