@@ -7,9 +7,10 @@ policy allows it; ``review_allowed`` is the one place that decides.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from quiz_app.models import Attempt, CampaignStatus, ReviewPolicy
+from quiz_app.models import Attempt, CampaignStatus, QuestionRevision, ReviewPolicy
 from quiz_app.services.attempts import preload, to_shown
 from quiz_app.services.importing import OPTION_KEYS
 
@@ -27,6 +28,29 @@ def review_allowed(attempt: Attempt, moment: datetime) -> bool:
     return False
 
 
+def question_json(
+    question_id: int,
+    position: int,
+    revision: QuestionRevision,
+    option_order: list[int],
+    points: Decimal,
+) -> dict[str, Any]:
+    """One question as the quiz page shows it while answering (a staff paper or an organizer's
+    试答): the options in this paper's order, never the key."""
+    return {
+        "id": question_id,
+        "position": position,
+        "type": revision.type,
+        "stem": revision.stem,
+        "options": [
+            {"key": OPTION_KEYS[i], "text": revision.options[orig]}
+            for i, orig in enumerate(option_order)
+        ],
+        "blanks": len(revision.blanks) if revision.type == "blank" else 0,
+        "score": str(points),
+    }
+
+
 def attempt_payload(attempt: Attempt, moment: datetime) -> dict[str, Any]:
     """What the phone receives. The key and 解析 only once the attempt is final and review allowed."""
     reveal = review_allowed(attempt, moment)
@@ -34,18 +58,7 @@ def attempt_payload(attempt: Attempt, moment: datetime) -> dict[str, Any]:
     kept = preload(attempt.items)  # noqa: F841  (held while building the payload)
     for item in attempt.items:
         rev = item.revision
-        q: dict[str, Any] = {
-            "id": item.question_id,
-            "position": item.position,
-            "type": rev.type,
-            "stem": rev.stem,
-            "options": [
-                {"key": OPTION_KEYS[i], "text": rev.options[orig]}
-                for i, orig in enumerate(item.option_order)
-            ],
-            "blanks": len(rev.blanks) if rev.type == "blank" else 0,
-            "score": str(item.points),
-        }
+        q = question_json(item.question_id, item.position, rev, item.option_order, item.points)
         if reveal:
             q["awarded"] = str(item.score)
             q["correct"] = item.correct

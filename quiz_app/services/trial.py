@@ -23,7 +23,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from quiz_app.extensions import db
 from quiz_app.models import QuestionRevision, Quiz
 from quiz_app.services import attempts, grading, papers
-from quiz_app.services.importing import OPTION_KEYS
+from quiz_app.services.attempt_payload import question_json
 
 SALT = "quiz-trial-v1"
 # A trial token outlives its time limit by this much (a slow organizer, a phone put away).
@@ -134,19 +134,7 @@ def decode(token: str, secret: str, quiz: Quiz, user_id: int) -> TrialPaper:
 
 
 def _question_json(item: TrialItem, position: int) -> dict[str, Any]:
-    rev = item.revision
-    return {
-        "id": item.question_id,
-        "position": position,
-        "type": rev.type,
-        "stem": rev.stem,
-        "options": [
-            {"key": OPTION_KEYS[i], "text": rev.options[orig]}
-            for i, orig in enumerate(item.option_order)
-        ],
-        "blanks": len(rev.blanks) if rev.type == "blank" else 0,
-        "score": str(item.points),
-    }
+    return question_json(item.question_id, position, item.revision, item.option_order, item.points)
 
 
 def payload(quiz: Quiz, paper: TrialPaper, moment: datetime) -> dict[str, Any]:
