@@ -169,3 +169,30 @@ def test_practice_never_shows_a_running_quizs_keys(app: Flask, ctx: None) -> Non
     seen = {q.type for q in practice.daily_set(learner, T0 + timedelta(minutes=2), size=30)}
     assert seen == {"blank", "judge"}
     assert hidden.review_policy == "never"
+
+
+def test_an_empty_daily_set_says_why(app: Flask, client: FlaskClient) -> None:
+    """A quiz drawing its whole bank hides every question from practice while it runs: the page
+    says so instead of claiming there is no campaign."""
+    clock.set_now(T0)
+    with app.app_context():
+        make_user("p10")
+        db.session.commit()
+    sign_in(client, "p10")
+    assert "目前没有面向您的学习活动" in client.get("/practice/daily").get_data(as_text=True)
+    with app.app_context():
+        bank = make_bank("整库竞答", per_type=1)
+        make_quiz(
+            make_campaign(closes_at=T0 + timedelta(days=3)),
+            bank,
+            sections=(
+                ("single", 1, "2"),
+                ("multiple", 1, "2"),
+                ("judge", 1, "2"),
+                ("blank", 1, "2"),
+            ),
+            review_policy="after_close",
+        )
+        db.session.commit()
+    page = client.get("/practice/daily").get_data(as_text=True)
+    assert "都出自您正在参加的竞答" in page and "目前没有面向您的学习活动" not in page

@@ -74,6 +74,19 @@ def daily_set(user: User, moment: datetime, size: int = DAILY_SIZE) -> list[Ques
     return [by_id[i] for i in chosen]
 
 
+NOTHING_OPEN = "目前没有面向您的学习活动，暂无练习题。"
+ALL_IN_RUNNING_QUIZ = (
+    "今天的练习题都出自您正在参加的竞答的题库。为保证公平，竞答期间这些题目暂不开放练习；"
+    "可以先做错题本。"
+)
+
+
+def empty_reason(user: User, moment: datetime) -> str:
+    """Why today's set is empty, truthfully: no quiz open to the person, or every question of
+    its banks withheld while a quiz of theirs still runs (secrecy.practice_hidden_condition)."""
+    return ALL_IN_RUNNING_QUIZ if practice_bank_ids(user, moment) else NOTHING_OPEN
+
+
 def answered_today(user: User, moment: datetime) -> dict[int, bool]:
     """Question id → correct, for today's daily answers (the first answer to each counts)."""
     rows = db.session.execute(

@@ -126,7 +126,9 @@ def daily() -> Any:
             abort(404)
         return _answer_posted(question, moment, "daily", action, "daily", action, progress=progress)
     if not today:
-        return render_template("practice/empty.html")
+        return render_template(
+            "practice/empty.html", message=practice.empty_reason(current_user, moment)
+        )
     if not pending:
         return redirect(url_for("practice.index"))
     return _render_question(pending[0], action, "daily", progress=progress)
