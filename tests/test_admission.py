@@ -1,4 +1,4 @@
-"""Admission control for signing in: beyond the limit a fast 503 with Retry-After, in Chinese;
+"""Admission control for signing in: a queue for the hash, beyond it a 503 with Retry-After, in Chinese;
 the page retries by itself; other pages never wait behind it; Redis shares the limit by nodes."""
 
 from __future__ import annotations

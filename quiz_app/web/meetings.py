@@ -3,6 +3,7 @@ the rotating QR code and check-in, and the compliance calendar."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,22 @@ def _fail(exc: records.MeetingError) -> None:
     db.session.rollback()
     for message in exc.errors:
         flash(message, "error")
+
+
+def _apply(change: Callable[[], Any], done: str | Callable[[Any], str]) -> bool:
+    """One change to a meeting's record, as every action button does it: 403 when the person may
+    not, the refusal's Chinese reasons flashed and nothing written when refused, otherwise
+    committed and confirmed (``done`` may phrase the confirmation from the change's result)."""
+    try:
+        result = change()
+    except records.MeetingForbidden:
+        abort(403)
+    except records.MeetingError as exc:
+        _fail(exc)
+        return False
+    db.session.commit()
+    flash(done(result) if callable(done) else done, "success")
+    return True
 
 
 # --- list and to-do ---------------------------------------------------------------------------------
@@ -268,15 +285,7 @@ def submit(meeting_id: int) -> Any:
     meeting = _meeting_or_403(meeting_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        records.submit(meeting, _me())
-    except records.MeetingForbidden:
-        abort(403)
-    except records.MeetingError as exc:
-        _fail(exc)
-    else:
-        db.session.commit()
-        flash("已提交上级审核", "success")
+    _apply(lambda: records.submit(meeting, _me()), "已提交上级审核")
     return redirect(url_for("meetings.show", meeting_id=meeting_id))
 
 
@@ -286,16 +295,9 @@ def cancel(meeting_id: int) -> Any:
     meeting = _meeting_or_403(meeting_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        records.cancel_meeting(meeting, _me())
-    except records.MeetingForbidden:
-        abort(403)
-    except records.MeetingError as exc:
-        _fail(exc)
-        return redirect(url_for("meetings.show", meeting_id=meeting_id))
-    db.session.commit()
-    flash("已取消这次会议", "success")
-    return redirect(url_for("meetings.index"))
+    if _apply(lambda: records.cancel_meeting(meeting, _me()), "已取消这次会议"):
+        return redirect(url_for("meetings.index"))
+    return redirect(url_for("meetings.show", meeting_id=meeting_id))
 
 
 @bp.post("/<int:meeting_id>/review")
@@ -306,15 +308,10 @@ def review(meeting_id: int) -> Any:
     if not form.validate_on_submit():
         abort(400)
     approve = form.decision.data == "approve"
-    try:
-        records.review(meeting, _me(), approve, form.comment.data or "")
-    except records.MeetingForbidden:
-        abort(403)
-    except records.MeetingError as exc:
-        _fail(exc)
-    else:
-        db.session.commit()
-        flash("已审核通过，记录已锁定" if approve else "已退回", "success")
+    _apply(
+        lambda: records.review(meeting, _me(), approve, form.comment.data or ""),
+        "已审核通过，记录已锁定" if approve else "已退回",
+    )
     return redirect(url_for("meetings.show", meeting_id=meeting_id))
 
 
@@ -336,13 +333,7 @@ def makeup(meeting_id: int) -> Any:
     meeting = _meeting_or_403(meeting_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        records.confirm_makeup(meeting, _me())
-    except records.MeetingError as exc:
-        _fail(exc)
-    else:
-        db.session.commit()
-        flash("已确认补学", "success")
+    _apply(lambda: records.confirm_makeup(meeting, _me()), "已确认补学")
     return redirect(url_for("meetings.show", meeting_id=meeting_id))
 
 
@@ -362,15 +353,12 @@ def upload(meeting_id: int) -> Any:
         flash("【附件】请选择文件", "error")
         return redirect(url_for("meetings.show", meeting_id=meeting_id))
     file = form.file.data
-    try:
-        records.add_attachment(meeting, file.filename or "", file.read(), _me(), _files_folder())
-    except records.MeetingForbidden:
-        abort(403)
-    except records.MeetingError as exc:
-        _fail(exc)
-    else:
-        db.session.commit()
-        flash("已上传附件", "success")
+    _apply(
+        lambda: records.add_attachment(
+            meeting, file.filename or "", file.read(), _me(), _files_folder()
+        ),
+        "已上传附件",
+    )
     return redirect(url_for("meetings.show", meeting_id=meeting_id))
 
 
@@ -459,13 +447,10 @@ def mark(meeting_id: int, user_id: int) -> Any:
     _require_recorder(meeting)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        row = checkin.mark_by_hand(meeting, user_id, _me())
-    except records.MeetingError as exc:
-        _fail(exc)
-    else:
-        db.session.commit()
-        flash(f"已为{row.user.real_name}手工签到", "success")
+    _apply(
+        lambda: checkin.mark_by_hand(meeting, user_id, _me()),
+        lambda row: f"已为{row.user.real_name}手工签到",
+    )
     return redirect(url_for("meetings.qr", meeting_id=meeting_id))
 
 

@@ -1,7 +1,8 @@
 /* 学习竞答平台 — the sign-in form, politely retried when the server is busy.
  *
- * At 9:00 everyone signs in at once; the server lets a few sign-ins run at a time and answers
- * the rest at once with 503 and Retry-After. Rather than making people press 登录 again and
+ * At 9:00 everyone signs in at once; the server queues sign-ins for the password hash a few at a
+ * time (web/admission.py) and answers 503 with Retry-After only when the queue is full or a turn
+ * does not come within QUIZ_SIGNIN_QUEUE_SECONDS. Rather than making people press 登录 again and
  * again, this sends the form with fetch and, on 503, waits (Retry-After, doubled each time up to
  * 15 s, with random jitter so phones do not come back together) and sends it again. Any other
  * answer is shown as the page would have been. Without JavaScript the form posts as usual.
