@@ -1,5 +1,7 @@
 """Requests per second one endpoint sustains: ``clients`` closed loops (each sends the next PUT
-as soon as the last is answered) for ``seconds``, from one asyncio process like bench/load.py.
+as soon as the last is answered) for ``seconds``, from one asyncio process with the same lean
+client as bench/load.py (bench/http1.py). It prints the driver's own CPU too: when that nears
+one core, the figure is the driver's limit, not the server's (cross-check with wrk, §2g).
 
     python bench/closed_loop.py http://127.0.0.1:8721 /bench/bare-write [seconds] [clients]
 """
@@ -9,25 +11,30 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
+from pathlib import Path
 
-import httpx
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.http1 import Client, HTTPError
 
 
 async def rate(base: str, path: str, seconds: float, clients: int) -> float:
     done = 0
     stop = time.perf_counter() + seconds
 
-    async def loop(i: int, client: httpx.AsyncClient) -> None:
+    async def loop(i: int) -> None:
         nonlocal done
         n = 0
-        while time.perf_counter() < stop:
-            n += 1
-            response = await client.put(path, json={"k": i, "v": n})
-            done += response.status_code == 200
+        async with Client(base) as client:
+            while time.perf_counter() < stop:
+                n += 1
+                try:
+                    response = await client.put(path, json={"k": i, "v": n})
+                except HTTPError:
+                    continue
+                done += response.status_code == 200
 
-    limits = httpx.Limits(max_connections=clients)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
-        await asyncio.gather(*(loop(i, client) for i in range(clients)))
+    await asyncio.gather(*(loop(i) for i in range(clients)))
     return done / seconds
 
 
@@ -35,4 +42,7 @@ if __name__ == "__main__":
     base, path = sys.argv[1], sys.argv[2]
     seconds = float(sys.argv[3]) if len(sys.argv) > 3 else 8.0
     clients = int(sys.argv[4]) if len(sys.argv) > 4 else 16
-    print(f"{base}{path}: {asyncio.run(rate(base, path, seconds, clients)):.0f}/s")
+    cpu = time.process_time()
+    per_second = asyncio.run(rate(base, path, seconds, clients))
+    share = (time.process_time() - cpu) / seconds
+    print(f"{base}{path}: {per_second:.0f}/s (driver CPU {share:.0%} of a core)")

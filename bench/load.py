@@ -47,8 +47,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import httpx
 import sqlalchemy as sa
+
+from bench.http1 import Client, HTTPError, Response
 
 PASSWORD = "Load@2026x"
 TIMEOUT = 30.0
@@ -208,19 +209,20 @@ class Figures:
             self.samples.append(f"{endpoint}: {what}")
 
 
-async def timed(figures: Figures, endpoint: str, call: Any) -> httpx.Response | None:
+async def timed(figures: Figures, endpoint: str, call: Any) -> Response | None:
     t = time.perf_counter()
     try:
         response = await call
-    except httpx.HTTPError as exc:
-        figures.fail(endpoint, type(exc).__name__)
+    except HTTPError as exc:
+        figures.fail(endpoint, str(exc))
         return None
     figures.times[endpoint].append(time.perf_counter() - t)
     return response
 
 
-async def sign_in(client: httpx.AsyncClient, username: str, mode: str, f: Figures) -> bool:
+async def sign_in(client: Client, username: str, mode: str, f: Figures) -> bool:
     started = time.perf_counter()
+    form: dict[str, str] | None = None
     for tries in range(40):  # as the page: about 7 minutes at the 15 s cap
         if mode == "token":
             r = await timed(
@@ -229,16 +231,17 @@ async def sign_in(client: httpx.AsyncClient, username: str, mode: str, f: Figure
                 client.post("/api/v1/tokens", json={"username": username, "password": PASSWORD}),
             )
         else:
-            page = await timed(f, "GET /login", client.get("/login"))
-            if page is None:  # the network: try again, as a person would
-                await asyncio.sleep(1 + random.random())
-                continue
-            found = CSRF.search(page.text)
-            if found is None:
-                f.fail("GET /login", f"no form (status {page.status_code})")
-                return False
-            client.headers["X-CSRFToken"] = found.group(1)
-            form = {"csrf_token": found.group(1), "username": username, "password": PASSWORD}
+            if form is None:  # the page once; a 503 re-sends the same form (static/js/signin.js)
+                page = await timed(f, "GET /login", client.get("/login"))
+                if page is None:  # the network: try again, as a person would
+                    await asyncio.sleep(1 + random.random())
+                    continue
+                found = CSRF.search(page.text)
+                if found is None:
+                    f.fail("GET /login", f"no form (status {page.status_code})")
+                    return False
+                client.headers["X-CSRFToken"] = found.group(1)
+                form = {"csrf_token": found.group(1), "username": username, "password": PASSWORD}
             r = await timed(f, "POST /login", client.post("/login", data=form))
         if r is None:
             continue
@@ -282,8 +285,7 @@ async def person(
     rng: random.Random,
 ) -> None:
     await asyncio.sleep(rng.random() * args.release)
-    limits = httpx.Limits(max_connections=1)
-    async with httpx.AsyncClient(base_url=base, timeout=TIMEOUT, limits=limits) as client:
+    async with Client(base, TIMEOUT) as client:
         if args.signin == "before":  # signed in before the release (a long-lived sign-in)
             client.headers["Authorization"] = f"Bearer {args.tokens[username]}"
         elif not await sign_in(client, username, args.signin, f):
@@ -356,31 +358,29 @@ async def closed_loop(base: str, clients: int, seconds: float, make: Any) -> tup
     done = failed = 0
     stop = time.perf_counter() + seconds
 
-    async def loop(i: int, client: httpx.AsyncClient) -> None:
+    async def loop(i: int) -> None:
         nonlocal done, failed
         n = 0
-        while time.perf_counter() < stop:
-            n += 1
-            method, url, kw = make(i, n)
-            try:
-                r = await client.request(method, url, **kw)
-                if r.status_code == 200:
-                    done += 1
-                else:
+        async with Client(base, TIMEOUT) as client:
+            while time.perf_counter() < stop:
+                n += 1
+                method, url, kw = make(i, n)
+                try:
+                    r = await client.request(method, url, **kw)
+                    if r.status_code == 200:
+                        done += 1
+                    else:
+                        failed += 1
+                except HTTPError:
                     failed += 1
-            except httpx.HTTPError:
-                failed += 1
 
-    async with httpx.AsyncClient(
-        base_url=base, timeout=TIMEOUT, limits=httpx.Limits(max_connections=clients)
-    ) as client:
-        await asyncio.gather(*(loop(i, client) for i in range(clients)))
+    await asyncio.gather(*(loop(i) for i in range(clients)))
     return done, failed
 
 
 async def ceiling(base: str, usernames: list[str], quiz_id: int, args: argparse.Namespace) -> None:
     clients = args.ceiling_clients
-    async with httpx.AsyncClient(base_url=base, timeout=TIMEOUT) as probe:
+    async with Client(base, TIMEOUT) as probe:
         r = await probe.put("/bench/bare-write", json={"k": 0, "v": 0})
         if r.status_code != 200:
             print(
@@ -389,7 +389,7 @@ async def ceiling(base: str, usernames: list[str], quiz_id: int, args: argparse.
             return
     # one token and one in-progress attempt per loop, on people who did not take part
     saves: list[tuple[str, int, list[int]]] = []
-    async with httpx.AsyncClient(base_url=base, timeout=TIMEOUT) as c:
+    async with Client(base, TIMEOUT) as c:
         for name in usernames[:clients]:
             r = await c.post("/api/v1/tokens", json={"username": name, "password": PASSWORD})
             while r.status_code == 503:
@@ -441,7 +441,11 @@ async def sign_in_beforehand(base: str, names: list[str]) -> dict[str, str]:
     tokens: dict[str, str] = {}
     queue = list(names)
 
-    async def worker(client: httpx.AsyncClient) -> None:
+    async def worker() -> None:
+        async with Client(base, TIMEOUT) as client:
+            await work(client)
+
+    async def work(client: Client) -> None:
         while queue:
             name = queue.pop()
             while True:
@@ -455,8 +459,7 @@ async def sign_in_beforehand(base: str, names: list[str]) -> dict[str, str]:
                     raise SystemExit(f"signing {name} in beforehand: status {r.status_code}")
                 await asyncio.sleep(0.5)
 
-    async with httpx.AsyncClient(base_url=base, timeout=TIMEOUT) as client:
-        await asyncio.gather(*(worker(client) for _ in range(4)))
+    await asyncio.gather(*(worker() for _ in range(4)))
     return tokens
 
 
@@ -468,7 +471,7 @@ async def contest(base: str, quiz_id: int, names: list[str], args: argparse.Name
         print(f"signed {len(names)} people in beforehand in {time.perf_counter() - t:.0f} s")
     acknowledged: dict[int, dict[int, tuple[Any, int]]] = {}
     rng = random.Random(args.seed)
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     tasks = [
         asyncio.ensure_future(
             person(base, n, quiz_id, args, f, acknowledged, random.Random(rng.random()))
@@ -482,7 +485,9 @@ async def contest(base: str, quiz_id: int, names: list[str], args: argparse.Name
         await asyncio.wait(pending)
         f.unfinished += len(pending)
         print(f"deadline of {args.deadline:.0f} s reached: {len(pending)} people stopped")
-    report(f, time.perf_counter() - t)
+    wall = time.perf_counter() - t
+    report(f, wall)
+    print(f"the driver's own CPU: {(time.process_time() - cpu) / wall:.0%} of one core on average")
     return acknowledged
 
 

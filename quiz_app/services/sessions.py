@@ -111,8 +111,19 @@ _TOUCH = (
 _TOUCH_SLIDING = _TOUCH.values(expires_at=sa.bindparam("expires_at"))
 
 
-def resolve(key: str, kinds: tuple[SessionKind, ...], lifetimes: Lifetimes) -> User | None:
-    """The active account behind a live session key of one of ``kinds``, or None."""
+def resolve(
+    key: str,
+    kinds: tuple[SessionKind, ...],
+    lifetimes: Lifetimes,
+    *,
+    commit_touch: bool = False,
+) -> User | None:
+    """The active account behind a live session key of one of ``kinds``, or None.
+
+    ``commit_touch``: commit the last-seen (and sliding expiry) update at once when one was
+    due, for callers whose request may only read. Otherwise it rides on the request's own
+    commit. Committing on every request instead would expire the account and cost a reload
+    on the hot path (an answer save), for a write made once per TOUCH_EVERY."""
     if not key or len(key) > 200:
         return None
     moment = now()
@@ -131,6 +142,8 @@ def resolve(key: str, kinds: tuple[SessionKind, ...], lifetimes: Lifetimes) -> U
             db.session.execute(
                 _TOUCH_SLIDING, {"row_id": row_id, "moment": moment, "expires_at": expires_at}
             )
+        if commit_touch:
+            db.session.commit()
     return user
 
 

@@ -98,10 +98,11 @@ def load_session_user(user_id: str) -> User | None:
     key = current_key()
     if key is None or not user_id.isascii() or not user_id.isdigit():
         return None
-    user = sessions.resolve(key, (SessionKind.WEB, SessionKind.REMEMBER), lifetimes())
+    user = sessions.resolve(
+        key, (SessionKind.WEB, SessionKind.REMEMBER), lifetimes(), commit_touch=True
+    )
     if user is None or str(user.id) != user_id:
         return None
-    db.session.commit()  # a sliding expiry may have been renewed
     return user
 
 
