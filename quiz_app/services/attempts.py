@@ -153,20 +153,27 @@ def start_attempt(
         max_score=sum((d.points for d in paper), Decimal(0)),
         last_seq=0,
     )
-    attempt.items = [
-        AttemptItem(
-            position=i + 1,
-            question_id=d.question_id,
-            revision_id=d.revision_id,
-            option_order=list(d.option_order),
-            points=d.points,
-            answer_seq=0,
-        )
-        for i, d in enumerate(paper)
-    ]
     try:
         with db.session.begin_nested():
             db.session.add(attempt)
+            db.session.flush()
+            # The paper as plain rows in one statement: 30 ORM objects cost the start more CPU
+            # than everything else it does (bench/RESULTS.md §2g). attempt.items loads on use.
+            db.session.execute(
+                sa.insert(AttemptItem),
+                [
+                    {
+                        "attempt_id": attempt.id,
+                        "position": i + 1,
+                        "question_id": d.question_id,
+                        "revision_id": d.revision_id,
+                        "option_order": list(d.option_order),
+                        "points": d.points,
+                        "answer_seq": 0,
+                    }
+                    for i, d in enumerate(paper)
+                ],
+            )
     except IntegrityError:
         # Another request started (or used up) this person's attempt a moment ago.
         running = _running(quiz, user)

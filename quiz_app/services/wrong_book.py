@@ -64,31 +64,29 @@ def _book(attempt: Attempt, question_ids: list[int]) -> None:
         )
     }
     missing = [qid for qid in question_ids if qid not in existing]
-    banks = (
-        dict(
+    if missing:  # plain rows, not ORM objects: nothing in this request reads them back
+        banks = dict(
             db.session.execute(
                 sa.select(Question.id, Question.bank_id).where(Question.id.in_(missing))
             ).all()
         )
-        if missing
-        else {}
-    )
-    for qid in question_ids:
-        entry = existing.get(qid)
-        if entry is None:
-            db.session.add(
-                WrongAnswer(
-                    user_id=attempt.user_id,
-                    question_id=qid,
-                    bank_id=banks[qid],
-                    right_streak=0,
-                    times_wrong=1,
-                    added_at=attempt.finished_at,
-                    last_wrong_at=attempt.finished_at,
-                    available_at=available,
-                )
-            )
-            continue
+        db.session.execute(
+            sa.insert(WrongAnswer),
+            [
+                {
+                    "user_id": attempt.user_id,
+                    "question_id": qid,
+                    "bank_id": banks[qid],
+                    "right_streak": 0,
+                    "times_wrong": 1,
+                    "added_at": attempt.finished_at,
+                    "last_wrong_at": attempt.finished_at,
+                    "available_at": available,
+                }
+                for qid in missing
+            ],
+        )
+    for entry in existing.values():
         entry.times_wrong += 1
         entry.right_streak = 0
         entry.cleared_at = None
