@@ -108,12 +108,12 @@ class Client:
                     if not (reused and getattr(exc, "partial", b"") == b""):
                         raise
                     return await self._exchange(raw)  # the server had closed the idle connection
+        except TimeoutError as exc:  # before OSError, of which it is a subclass
+            await self.close()
+            raise HTTPError("ReadTimeout") from exc
         except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as exc:
             await self.close()
             raise HTTPError(type(exc).__name__) from exc
-        except TimeoutError as exc:
-            await self.close()
-            raise HTTPError("ReadTimeout") from exc
 
     async def _exchange(self, raw: bytes) -> Response:
         if self._writer is None:

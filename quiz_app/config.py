@@ -94,7 +94,12 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "QUIZ_ORG_NAME": os.environ.get("QUIZ_ORG_NAME", "学习竞答平台"),
         # Requests inside a sign-in (waiting for a hashing turn or hashing) at once per process;
         # more get a fast 503, so waiting sign-ins never hold every thread (web/admission.py).
-        "QUIZ_SIGNIN_MAX_IN_FLIGHT": _int("QUIZ_SIGNIN_MAX_IN_FLIGHT", 2),
+        # Default: all threads but one. A waiting sign-in costs no CPU, and every one refused
+        # instead backs off for seconds: 500 people in 30 s, sign-in p95 2.7-3.1 s with 2 of 4
+        # threads, 1.7-1.9 s with 3, the quiz as fast (bench/RESULTS.md §2g).
+        "QUIZ_SIGNIN_MAX_IN_FLIGHT": _int(
+            "QUIZ_SIGNIN_MAX_IN_FLIGHT", max(1, _int("QUIZ_THREADS", 4) - 1)
+        ),
         # How long a sign-in waits for a hashing turn on the machine before a 503.
         "QUIZ_SIGNIN_QUEUE_SECONDS": _int("QUIZ_SIGNIN_QUEUE_SECONDS", 10),
         # Optional: shares the sign-in admission counter between app nodes (pip install .[redis]).
