@@ -7,6 +7,7 @@ closed idle connection and silence, and the client must read each as a browser w
 from __future__ import annotations
 
 import asyncio
+import threading
 from typing import Any
 
 import pytest
@@ -47,6 +48,25 @@ async def _serve(script: list[bytes | None], seen: list[bytes]) -> tuple[Any, in
     return server, server.sockets[0].getsockname()[1]
 
 
+def _in_thread(main: Any) -> None:
+    """asyncio.run(main()) on a thread of its own: the browser tests' Playwright may have left
+    an event loop running on this one, where asyncio.run refuses to start."""
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            asyncio.run(main())
+        except BaseException as exc:  # handed to the test's thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join(30)
+    assert not thread.is_alive(), "the scenario hung"
+    if failure:
+        raise failure[0]
+
+
 def _run(script: list[bytes | None], scenario: Any) -> list[bytes]:
     seen: list[bytes] = []
 
@@ -55,7 +75,7 @@ def _run(script: list[bytes | None], scenario: Any) -> list[bytes]:
         async with server:
             await scenario(f"http://127.0.0.1:{port}")
 
-    asyncio.run(main())
+    _in_thread(main)
     return seen
 
 
@@ -118,4 +138,4 @@ def test_a_refused_connection_is_an_error_the_driver_counts() -> None:
             with pytest.raises(HTTPError):
                 await client.get("/")
 
-    asyncio.run(scenario())
+    _in_thread(scenario)
