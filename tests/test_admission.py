@@ -255,3 +255,58 @@ def test_no_turn_in_time_is_a_503_and_does_not_count_as_a_failed_try(
         "/api/v1/tokens", json={"username": person, "password": "wrong-password"}
     )
     assert wrong.status_code == 401 and "还可尝试 4 次" in wrong.get_json()["error"]
+
+
+def test_a_busy_queue_takes_back_only_its_own_try(
+    app: Flask, person: str, one_turn: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two wrong tries count; a third that never got a turn does not, and the lock still comes
+    after exactly five checked tries."""
+    for left in (4, 3):
+        wrong = app.test_client().post(
+            "/api/v1/tokens", json={"username": person, "password": "wrong-password"}
+        )
+        assert f"还可尝试 {left} 次" in wrong.get_json()["error"]
+    monkeypatch.setattr(app.extensions["quiz_admission"], "queue_seconds", 0.2)
+    holder = _hold_the_turn(app, 1.0)
+    _assert_busy(
+        app.test_client().post(
+            "/api/v1/tokens", json={"username": person, "password": "wrong-password"}
+        )
+    )
+    holder.join(10)
+    for left in (2, 1):
+        wrong = app.test_client().post(
+            "/api/v1/tokens", json={"username": person, "password": "wrong-password"}
+        )
+        assert f"还可尝试 {left} 次" in wrong.get_json()["error"]
+    last = app.test_client().post(
+        "/api/v1/tokens", json={"username": person, "password": "wrong-password"}
+    )
+    assert last.status_code == 401 and "已暂时锁定" in last.get_json()["error"]
+    right = app.test_client().post(
+        "/api/v1/tokens", json={"username": person, "password": DEFAULT_PASSWORD}
+    )
+    assert right.status_code == 429  # locked, even with the right password
+
+
+def test_a_locked_account_is_told_at_once_even_while_the_queue_is_full(
+    app: Flask, person: str, one_turn: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lock needs no password hash, so it does not wait behind other people's sign-ins: the
+    person reads how long the lock lasts instead of "busy, retrying"."""
+    for _ in range(5):
+        app.test_client().post(
+            "/api/v1/tokens", json={"username": person, "password": "wrong-password"}
+        )
+    monkeypatch.setattr(app.extensions["quiz_admission"], "queue_seconds", 5)
+    holder = _hold_the_turn(app, 2.0)
+    started = time.monotonic()
+    locked = app.test_client().post(
+        "/login", data={"username": person, "password": DEFAULT_PASSWORD}
+    )
+    waited = time.monotonic() - started
+    holder.join(10)
+    assert locked.status_code == 429
+    assert "已暂时锁定" in locked.get_data(as_text=True)
+    assert waited < 1.5  # did not queue for the turn the holder keeps for 2 s

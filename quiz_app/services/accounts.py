@@ -209,6 +209,21 @@ def begin_sign_in(username: str, address: str, policy: ThrottlePolicy) -> SignIn
     )
 
 
+def uncount_sign_in(ticket: SignInTicket) -> None:
+    """Take back the count of an attempt whose password was never checked (no turn in the
+    sign-in queue, web/admission.py), so waiting for a busy server costs nobody a try.
+
+    A lock that holds is left alone (set by attempts that were checked), and a counter back at
+    nothing is removed, so the account is exactly as if the attempt had not come."""
+    if ticket.refused is not None:
+        return
+    live = sa.and_(LoginFailure.key == ticket.account_key, LoginFailure.locked_until.is_(None))
+    db.session.execute(
+        sa.update(LoginFailure).where(live).values(failures=LoginFailure.failures - 1)
+    )
+    db.session.execute(sa.delete(LoginFailure).where(live, LoginFailure.failures <= 0))
+
+
 def check_password(ticket: SignInTicket, password: str) -> tuple[bool, bool]:
     """The slow part of a sign-in, alone, so a caller can queue it (see web/admission.py).
 

@@ -8,9 +8,10 @@ nothing busy most of that time). So two limits:
 - the **hash queue** (``hash_turn``): under gunicorn at most ``QUIZ_SIGNIN_MAX_IN_FLIGHT_NODE``
   sign-ins count and hash at once on the whole machine (a semaphore the master makes before
   forking, see gunicorn.conf.py), the others *wait* for a turn, in arrival order as far as the
-  kernel wakes them, up to ``QUIZ_SIGNIN_QUEUE_SECONDS``. The turn covers only counting the
-  attempt and the hash, not the session row and redirect after it; a turn not given in time
-  raises ``Busy`` before the attempt is counted;
+  kernel wakes them, up to ``QUIZ_SIGNIN_QUEUE_SECONDS``. The turn covers the hash alone: the
+  attempt is counted (and committed) before it, the outcome and the session row after it, so a
+  turn is never spent waiting for the database; a turn not given in time raises ``Busy`` and
+  the caller takes the count back, and a locked account is answered without a turn;
 - the **door** (``Gate.admitted``, never waited on): at most ``QUIZ_SIGNIN_MAX_IN_FLIGHT``
   requests per process inside a sign-in (waiting or hashing), so waiting sign-ins never hold
   every thread a quiz needs; with ``QUIZ_REDIS_URL`` set, also at most

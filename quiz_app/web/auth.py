@@ -35,6 +35,7 @@ from quiz_app.services.accounts import (
     finish_sign_in,
     password_problem,
     set_password,
+    uncount_sign_in,
     verify_password,
 )
 from quiz_app.web import admission
@@ -63,17 +64,27 @@ def lifetimes() -> sessions.Lifetimes:
 
 
 def check_credentials(username: str, password: str) -> SignInResult:
-    """Sign-in for pages and the token endpoint alike: the attempt is counted and committed
-    before the password hash runs, then the outcome (failure counts included) is committed.
+    """Sign-in for pages and the token endpoint alike.
 
-    Counting and hashing wait their turn in the machine's sign-in queue (web/admission.py); a
-    turn not given in time raises ``admission.Busy`` (503) before anything is counted."""
+    The attempt is counted and committed first, so concurrent guesses each see it; only the
+    password hash waits for a turn in the machine's sign-in queue (web/admission.py), so the
+    queue is never held by a database write (on SQLite, one waiting behind every answer save).
+    A turn not given in time takes the count back and raises ``admission.Busy`` (503). A
+    failure is committed here; a success is left in the session for the caller to commit with
+    the new session or token, in one transaction."""
     policy = throttle_policy()
     address = request.remote_addr or "?"
-    with admission.hash_turn():
-        ticket = begin_sign_in(username, address, policy)
-        db.session.commit()
-        checked = check_password(ticket, password)
+    ticket = begin_sign_in(username, address, policy)
+    db.session.commit()
+    checked: tuple[bool, bool] | None = None
+    if ticket.refused is None:  # a locked account needs no hash, so no turn either
+        try:
+            with admission.hash_turn():
+                checked = check_password(ticket, password)
+        except admission.Busy:
+            uncount_sign_in(ticket)
+            db.session.commit()
+            raise
     result = finish_sign_in(ticket, password, policy, checked)
     if result.user is None:
         audit.record(
@@ -84,7 +95,7 @@ def check_credentials(username: str, password: str) -> SignInResult:
             object_id=ticket.user_id,
             address=address,
         )
-    db.session.commit()
+        db.session.commit()
     return result
 
 
