@@ -13,7 +13,9 @@ The PostgreSQL database is wiped (public schema) — give it one of your own.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 import statistics
 import sys
 import tempfile
@@ -104,6 +106,9 @@ def main() -> None:
     parser.add_argument("--saves", type=int, default=300, help="saves timed for the median")
     parser.add_argument("--verbose", action="store_true", help="print every statement")
     parser.add_argument("--hash-costs", action="store_true", help="also time password checks")
+    parser.add_argument(
+        "--profile", action="store_true", help="cProfile the timed saves; print the top functions"
+    )
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="bench_requests_"))
@@ -206,7 +211,10 @@ def main() -> None:
     upsert = sa.text(
         "INSERT INTO bare_write (k, v) VALUES (:k, :v) ON CONFLICT (k) DO UPDATE SET v = excluded.v"
     )
+    profiler = cProfile.Profile(time.process_time) if args.profile else None  # CPU, not waits
     for i in range(args.saves):
+        if profiler:
+            profiler.enable()
         q = questions[i % len(questions)]
         seq += 1
         t, c = time.perf_counter(), time.process_time()
@@ -218,6 +226,8 @@ def main() -> None:
         save_ms.append((time.perf_counter() - t) * 1000)
         save_cpu += time.process_time() - c
         assert response.status_code == 200
+        if profiler:
+            profiler.disable()
         t, c = time.perf_counter(), time.process_time()
         with engine.begin() as conn:
             conn.execute(upsert, {"k": i % 30, "v": i})
@@ -249,6 +259,9 @@ def main() -> None:
     )
     if args.hash_costs:
         hash_costs()
+    if profiler:
+        print(f"\nprofile of the {args.saves} saves (test client included), by own time:")
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
 
 
 if __name__ == "__main__":

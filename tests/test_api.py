@@ -11,8 +11,16 @@ from flask.testing import FlaskClient
 
 from quiz_app import clock
 from quiz_app.extensions import db
+from quiz_app.models import Bank
 from tests.conftest import sign_in
-from tests.factories import DEFAULT_PASSWORD, make_bank, make_campaign, make_quiz, make_user
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    make_bank,
+    make_branch,
+    make_campaign,
+    make_quiz,
+    make_user,
+)
 
 T0 = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
 
@@ -196,3 +204,35 @@ def test_openapi_document_matches_the_routes(app: Flask, client: FlaskClient) ->
             assert {p["name"] for p in op.get("parameters", []) if p["in"] == "path"} == params, (
                 path
             )
+
+
+def test_the_quiz_list_costs_the_same_however_many_campaigns_are_open(
+    app: Flask, client: FlaskClient, quiz_id: int
+) -> None:
+    """Every phone asks for the list at 9:00: its statements must not grow per campaign or quiz,
+    and a campaign for another branch or group stays out of it."""
+    from tests.test_paper_pools import statements
+
+    auth = token(client)
+
+    def listing() -> tuple[list[str], int]:
+        with app.app_context(), statements() as seen:
+            body = client.get("/api/v1/quizzes", headers=auth).get_json()
+        return [q["title"] for q in body["quizzes"]], len(seen)
+
+    with app.app_context():
+        bank = make_bank()
+        make_quiz(make_campaign(groups=("宣传组",)), bank, title="宣传组专场")
+        make_quiz(make_campaign([make_branch("别的部门")]), bank, title="别处的竞答")
+        db.session.commit()
+        bank_id = bank.id
+    titles, one = listing()
+    with app.app_context():
+        bank = db.session.get(Bank, bank_id)
+        for n in range(3):
+            make_quiz(make_campaign(), bank, title=f"加赛{n}")
+        db.session.commit()
+    more, five = listing()
+    assert "宣传组专场" not in more and "别处的竞答" not in more
+    assert more == [*titles, "加赛0", "加赛1", "加赛2"]
+    assert five == one
