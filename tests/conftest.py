@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 
 from quiz_app import clock, create_app
 from quiz_app.extensions import db
-from quiz_app.services import paper_pools
+from quiz_app.services import paper_pools, revision_cache
 from quiz_app.services.meetings import rules as meeting_rules
 from tests import factories
 
@@ -83,6 +83,7 @@ def _clean(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     clock.set_now(None)
     paper_pools.forget()  # ids and versions start again in the emptied database
+    revision_cache.forget()  # so do revision ids
     if "app" in request.fixturenames:
         app: Flask = request.getfixturevalue("app")
         with app.app_context():

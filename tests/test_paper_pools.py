@@ -103,6 +103,41 @@ def test_an_edit_is_drawn_with_its_new_revision(ctx: None) -> None:
     assert revision is not None and revision.stem == "改过的判断题。"
 
 
+def test_papers_show_and_grade_their_own_revision_with_the_revisions_cached(ctx: None) -> None:
+    """Revisions are cached per process (never changed once written): a paper drawn before an
+    edit still shows and grades the old text and key, one drawn after shows and grades the new,
+    and showing a paper again reads no revision from the database."""
+    from quiz_app.services.attempt_payload import attempt_payload
+
+    clock.set_now(T0)
+    bank = make_bank(per_type=1)
+    quiz = _judge_quiz(bank, count=1)
+    before, after = make_user(), make_user()
+    old, _ = attempts.start_attempt(quiz, before, T0, GRACE)
+    old_stem = attempt_payload(old, T0)["questions"][0]["stem"]
+    question = db.session.scalars(
+        sa.select(Question).where(Question.bank_id == bank.id, Question.type == "judge")
+    ).one()
+    banks.revise_question(  # the key turns from 正确 to 错误
+        question, QuestionData(QuestionType.JUDGE, "改过的判断题。", (), ("F",)), None
+    )
+    db.session.flush()
+    new, _ = attempts.start_attempt(quiz, after, T0, GRACE)
+    with statements() as seen:
+        shown_old = attempt_payload(old, T0)["questions"][0]
+        shown_new = attempt_payload(new, T0)["questions"][0]
+    assert shown_old["stem"] == old_stem != "改过的判断题。"
+    assert shown_new["stem"] == "改过的判断题。"
+    revision_reads = [s for s in seen if "FROM question_revision" in s]
+    assert len(revision_reads) == 1  # the new revision; the old one came from the cache
+    for attempt, user in ((old, before), (new, after)):
+        attempts.save_answer(attempt.id, user, question.id, True, 1, T0, GRACE)
+        attempts.submit(attempt.id, user, T0, GRACE)
+    assert (old.score, new.score) == (1, 0)  # "true" was right before the edit, wrong after
+    keys = [attempt_payload(a, T0)["questions"][0]["correct_answer"] for a in (old, new)]
+    assert keys == [True, False]  # each paper's review shows its own revision's key
+
+
 def test_questions_imported_in_bulk_join_the_pool(ctx: None) -> None:
     clock.set_now(T0)
     bank = make_bank(per_type=1)

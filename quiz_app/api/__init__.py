@@ -238,8 +238,9 @@ def start(quiz_id: int) -> Any:
         return error(404, "找不到该竞答", "not_found")
     moment = now()
     attempt, created = attempts.start_attempt(quiz, g.api_user, moment, grace())
+    payload = attempt_payload.attempt_payload(attempt, moment)  # before the commit expires it
     db.session.commit()
-    return jsonify(attempt_payload.attempt_payload(attempt, moment)), 201 if created else 200
+    return jsonify(payload), 201 if created else 200
 
 
 def _own_attempt(attempt_id: int) -> Attempt:
@@ -254,8 +255,9 @@ def _own_attempt(attempt_id: int) -> Attempt:
 def show(attempt_id: int) -> Any:
     moment = now()
     attempt = attempts.touch(_own_attempt(attempt_id), moment, grace())
+    payload = attempt_payload.attempt_payload(attempt, moment)
     db.session.commit()
-    return jsonify(attempt_payload.attempt_payload(attempt, moment))
+    return jsonify(payload)
 
 
 @bp.put("/attempts/<int:attempt_id>/answers/<int:question_id>")
@@ -296,8 +298,9 @@ def submit(attempt_id: int) -> Any:
     body = request.get_json(silent=True)
     by_clock = isinstance(body, dict) and body.get("auto") is True  # the page's countdown ended
     attempt = attempts.submit(attempt_id, g.api_user, moment, grace(), by_clock=by_clock)
+    payload = attempt_payload.attempt_payload(attempt, moment)
     db.session.commit()
-    return jsonify(attempt_payload.attempt_payload(attempt, moment))
+    return jsonify(payload)
 
 
 @bp.get("/openapi.json")

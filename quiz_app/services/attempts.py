@@ -37,7 +37,15 @@ from quiz_app.models import (
     User,
 )
 from quiz_app.models.attempt import EndReason
-from quiz_app.services import audience, grading, papers, points, results, wrong_book
+from quiz_app.services import (
+    audience,
+    grading,
+    papers,
+    points,
+    results,
+    revision_cache,
+    wrong_book,
+)
 from quiz_app.services.importing import OPTION_KEYS
 
 DEFAULT_GRACE = timedelta(seconds=10)
@@ -210,7 +218,9 @@ def to_stored(item: AttemptItem, shown: Any) -> Any:
     return _to_stored(rev.type, len(rev.options), len(rev.blanks), item.option_order, shown)
 
 
-def _to_shown(qtype: str, order: list[int], stored: Any) -> Any:
+def shown_answer(qtype: str, order: list[int], stored: Any) -> Any:
+    """A stored answer (or key) of a ``qtype`` question in the keys of the options as shown in
+    ``order`` (a paper's shuffle); other types pass through."""
     if stored is None or qtype not in ("single", "multiple"):
         return stored
     position = {orig: shown for shown, orig in enumerate(order)}
@@ -225,7 +235,7 @@ def _to_shown(qtype: str, order: list[int], stored: Any) -> Any:
 
 def to_shown(item: AttemptItem, stored: Any) -> Any:
     """A stored answer (or key) in the keys as this attempt shows the options."""
-    return _to_shown(item.revision.type, item.option_order, stored)
+    return shown_answer(item.revision.type, item.option_order, stored)
 
 
 @dataclass(frozen=True)
@@ -241,7 +251,7 @@ class SavedAnswer:
     @property
     def shown(self) -> Any:
         """The stored answer in the keys this attempt shows."""
-        return _to_shown(self.type, self.option_order, self.answer)
+        return shown_answer(self.type, self.option_order, self.answer)
 
 
 # The hot path of a contest: one row read (the attempt locked, its item and the item's revision
@@ -374,31 +384,13 @@ def set_flag(
 # --- finishing ---------------------------------------------------------------------------------
 
 
-def preload(items: list[AttemptItem], questions: bool = False) -> list[Any]:
-    """Load the items' revisions (and questions) in one statement each instead of one per item:
-    the many-to-one lazy loads then find them in the session. The caller keeps the returned list
-    while it works (the session holds objects only weakly)."""
-    from quiz_app.models import Question
-
-    kept: list[Any] = []
-    ids = {i.revision_id for i in items}
-    if ids:
-        kept += db.session.scalars(
-            sa.select(QuestionRevision).where(QuestionRevision.id.in_(ids))
-        ).all()
-    qids = {i.question_id for i in items}
-    if questions and qids:
-        kept += db.session.scalars(sa.select(Question).where(Question.id.in_(qids))).all()
-    return kept
-
-
 def grade_attempt(attempt: Attempt) -> None:
     """(Re)compute every item's score and the attempt's total and pass/fail."""
-    kept = preload(attempt.items, questions=True)  # noqa: F841  (held while grading)
+    revs = revision_cache.revisions(i.revision_id for i in attempt.items)
     total = Decimal(0)
     for item in attempt.items:
         item.score, item.correct = grading.grade(
-            item.revision, item.answer, item.points, attempt.quiz.multiple_scoring
+            revs[item.revision_id], item.answer, item.points, attempt.quiz.multiple_scoring
         )
         total += item.score
     attempt.score = total

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from quiz_app.models import MultipleScoring, QuestionRevision
+
+if TYPE_CHECKING:
+    from quiz_app.services.revision_cache import Revision
 from quiz_app.services.importing import OPTION_KEYS, normalise_blank_answer
 from quiz_app.services.textcheck import first_bad_string
 
@@ -66,7 +69,7 @@ def _money(value: Decimal) -> Decimal:
 
 
 def grade(
-    revision: QuestionRevision, answer: Any, points: Decimal, multiple_scoring: str
+    revision: QuestionRevision | Revision, answer: Any, points: Decimal, multiple_scoring: str
 ) -> tuple[Decimal, bool]:
     """(score, fully correct) for ``answer`` (stored form) under the quiz's rules.
 

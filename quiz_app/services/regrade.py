@@ -204,6 +204,7 @@ def regrade_question(
     for attempt, item in targets:
         before, was_correct = attempt.score, bool(item.correct)
         item.revision = current
+        item.revision_id = current.id  # grade_attempt reads revisions by id
         attempts.grade_attempt(attempt)
         if attempt.score != before:
             changed += 1
