@@ -136,7 +136,7 @@ def setup(app: Any, people: int, run: str) -> tuple[int, list[str]]:
 def check(app: Any, quiz_id: int, acknowledged: dict[int, dict[int, tuple[Any, int]]]) -> dict:
     """Every acknowledged answer stored with its highest seq; every score re-graded equal."""
     from quiz_app.extensions import db
-    from quiz_app.models import Attempt, Quiz, QuizResult
+    from quiz_app.models import Attempt, AttemptItem, QuestionRevision, Quiz, QuizResult
     from quiz_app.services import attempts, grading
 
     problems: list[str] = []
@@ -151,13 +151,22 @@ def check(app: Any, quiz_id: int, acknowledged: dict[int, dict[int, tuple[Any, i
                 )
             ).all()
         )
+        # The revisions from the database, not the app's cache: the check must not trust it.
+        kept = db.session.scalars(  # noqa: F841  (held: the items' lazy loads find them)
+            sa.select(QuestionRevision).where(
+                QuestionRevision.id.in_(
+                    sa.select(AttemptItem.revision_id)
+                    .join(Attempt, Attempt.id == AttemptItem.attempt_id)
+                    .where(Attempt.quiz_id == quiz_id)
+                )
+            )
+        ).all()
         answers = lost = 0
         for attempt_id, acked in acknowledged.items():
             attempt = by_id.get(attempt_id)
             if attempt is None:
                 problems.append(f"attempt {attempt_id} missing")
                 continue
-            kept = attempts.preload(attempt.items)  # noqa: F841
             items = {i.question_id: i for i in attempt.items}
             for qid, (shown, seq) in acked.items():
                 answers += 1
