@@ -100,6 +100,62 @@ def hash_costs() -> None:
     print(f"argon2id m=19MiB t=2 p=1 check: {(time.process_time() - c) * 100:.0f} ms CPU")
 
 
+def flow_cpu(app: Any, quiz_id: int, people: int) -> dict[str, float]:
+    """A contest's path for ``people`` new people (tokens made directly, no password hash): the
+    list, start, resume, three saves and the hand-in; CPU of this process per request, in ms."""
+    from quiz_app.extensions import db
+    from quiz_app.models import SessionKind, User
+    from quiz_app.services import sessions
+
+    with app.app_context():
+        branch_id = db.session.scalar(
+            sa.select(User.branch_id).where(User.username == "demo-employee")
+        )
+        users = [
+            User(
+                username=f"flow{i}",
+                real_name=f"压测{i}",
+                branch_id=branch_id,
+                password_hash="!",
+                must_change_password=False,
+            )
+            for i in range(people)
+        ]
+        db.session.add_all(users)
+        db.session.flush()
+        life = sessions.Lifetimes()
+        tokens = [sessions.open_session(u, SessionKind.API, life)[0] for u in users]
+        db.session.commit()
+    client = app.test_client()
+    cpu: Counter[str] = Counter()
+    calls: Counter[str] = Counter()
+
+    def timed(label: str, method: str, path: str, **kw: Any) -> Any:
+        c = time.process_time()
+        response = client.open(path, method=method, **kw)
+        cpu[label] += time.process_time() - c
+        calls[label] += 1
+        assert response.status_code < 400, (label, response.status_code, response.get_json())
+        return response.get_json()
+
+    papers = []
+    for token in tokens:
+        auth = {"Authorization": f"Bearer {token}"}
+        timed("GET /api/v1/quizzes", "GET", "/api/v1/quizzes", headers=auth)
+        papers.append(
+            (auth, timed("POST start", "POST", f"/api/v1/quizzes/{quiz_id}/attempts", headers=auth))
+        )
+    for auth, paper in papers:
+        timed("GET attempt (resume)", "GET", f"/api/v1/attempts/{paper['id']}", headers=auth)
+        for seq, q in enumerate(paper["questions"][:3], start=1):
+            answer = {"single": "A", "multiple": ["A", "B"], "judge": True}.get(q["type"], ["x"])
+            path = f"/api/v1/attempts/{paper['id']}/answers/{q['id']}"
+            timed("PUT answer", "PUT", path, headers=auth, json={"answer": answer, "seq": seq})
+    for auth, paper in papers:
+        timed("POST submit", "POST", f"/api/v1/attempts/{paper['id']}/submit", headers=auth)
+    return {label: cpu[label] / calls[label] * 1000 for label in cpu}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--pg", help="PostgreSQL URL (wiped); SQLite temp file when omitted")
@@ -108,6 +164,12 @@ def main() -> None:
     parser.add_argument("--hash-costs", action="store_true", help="also time password checks")
     parser.add_argument(
         "--profile", action="store_true", help="cProfile the timed saves; print the top functions"
+    )
+    parser.add_argument(
+        "--people",
+        type=int,
+        default=0,
+        help="also: CPU per list/start/resume/save/submit over N new people (a contest's path)",
     )
     args = parser.parse_args()
 
@@ -259,6 +321,12 @@ def main() -> None:
     )
     if args.hash_costs:
         hash_costs()
+    if args.people:
+        per = flow_cpu(app, quiz_id, args.people)
+        bare = bare_cpu / args.saves * 1000
+        print(f"\nCPU of this process per request over {args.people} people (in process):")
+        for label, ms in per.items():
+            print(f"  {label:28} {ms:7.2f} ms  ({ms / bare:5.1f}x the bare upsert's {bare:.2f} ms)")
     if profiler:
         print(f"\nprofile of the {args.saves} saves (test client included), by own time:")
         pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
